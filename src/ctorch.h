@@ -1,0 +1,257 @@
+/*
+ * ctorch.h -- the public C API of ctorch.
+ *
+ * Conventions
+ *  - Dims and indices are 0-based here (the Lua binding converts from 1-based).
+ *    Negative dims count from the end, as in PyTorch.
+ *  - Functions returning a tensor return a new reference (release it with
+ *    ct_release) or NULL on error; functions returning int return 0 on success
+ *    and -1 on error.  The message of the last error on this thread is
+ *    ct_last_error().  Nothing in the library exits or aborts.
+ *  - Ops never modify their inputs unless their name ends in '_'.
+ */
+#ifndef CTORCH_H
+#define CTORCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CT_MAX_DIMS 16
+
+typedef struct ct_tensor ct_tensor;
+
+/* ---------------------------------------------------------------- errors */
+const char *ct_last_error(void);
+/* Sets the error message (printf-style) and returns -1, for use as `return ct_fail(...)`. */
+int ct_fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* ---------------------------------------------------------------- dtypes */
+typedef enum ct_dtype {
+    CT_FLOAT32 = 0,
+    CT_FLOAT64,
+    CT_INT64,
+    CT_INT32,
+    CT_UINT8,
+    CT_BOOL,
+    CT_FLOAT16,
+    CT_BFLOAT16,
+    CT_NUM_DTYPES
+} ct_dtype;
+
+const char *ct_dtype_name(ct_dtype dtype);      /* "float32" */
+int ct_dtype_from_name(const char *name, ct_dtype *out); /* 0 or -1 */
+size_t ct_dtype_size(ct_dtype dtype);
+int ct_dtype_is_float(ct_dtype dtype);
+/* PyTorch's promotion lattice: bool < uint8 < int32 < int64 < float16/bfloat16 < float32 < float64 */
+ct_dtype ct_promote_types(ct_dtype a, ct_dtype b);
+
+/* A number from the host language: bools and integers stay exact. */
+typedef enum ct_scalar_kind { CT_SCALAR_BOOL, CT_SCALAR_INT, CT_SCALAR_FLOAT } ct_scalar_kind;
+typedef struct ct_scalar {
+    ct_scalar_kind kind;
+    int64_t i; /* valid for BOOL and INT */
+    double d;  /* always valid */
+} ct_scalar;
+ct_scalar ct_scalar_float(double d);
+ct_scalar ct_scalar_int(int64_t i);
+ct_scalar ct_scalar_bool(int b);
+
+/* ---------------------------------------------------------------- devices */
+typedef enum ct_device_type { CT_CPU = 0, CT_CUDA = 1 } ct_device_type;
+typedef struct ct_device {
+    ct_device_type type;
+    int index; /* -1 for cpu */
+} ct_device;
+
+/* ---------------------------------------------------------------- threads */
+void ct_set_num_threads(int n); /* also sets OpenBLAS's */
+int ct_get_num_threads(void);
+
+/* ---------------------------------------------------------------- lifetime */
+ct_tensor *ct_retain(ct_tensor *t);
+void ct_release(ct_tensor *t); /* NULL is fine */
+
+/* Uninitialised contiguous tensor. */
+ct_tensor *ct_empty(int ndim, const int64_t *sizes, ct_dtype dtype);
+/* Wraps caller-owned memory without copying; release(data, ctx) runs when the
+ * last tensor using it goes away (release may be NULL).  strides NULL = contiguous. */
+ct_tensor *ct_from_blob(void *data, int ndim, const int64_t *sizes, const int64_t *strides,
+                        ct_dtype dtype, void (*release)(void *data, void *ctx), void *ctx);
+
+/* ---------------------------------------------------------------- metadata */
+int ct_ndim(const ct_tensor *t);
+int64_t ct_size(const ct_tensor *t, int dim);   /* dim may be negative; -1 on bad dim */
+const int64_t *ct_sizes(const ct_tensor *t);
+const int64_t *ct_strides(const ct_tensor *t);  /* in elements */
+int64_t ct_numel(const ct_tensor *t);
+ct_dtype ct_dtype_of(const ct_tensor *t);
+ct_device ct_device_of(const ct_tensor *t);
+int ct_is_contiguous(const ct_tensor *t);
+void *ct_data_ptr(const ct_tensor *t);          /* address of the first element */
+int ct_same_storage(const ct_tensor *a, const ct_tensor *b);
+/* "[2, 3]" into buf; returns buf. */
+char *ct_shape_str(const ct_tensor *t, char *buf, size_t buflen);
+
+/* Bytes held by live CPU storages (all threads). */
+int64_t ct_memory_live_bytes(void);
+
+/* ---------------------------------------------------------------- element access */
+int ct_item(const ct_tensor *t, ct_scalar *out);                 /* one-element tensors */
+int ct_get(const ct_tensor *t, const int64_t *index, ct_scalar *out);
+int ct_set(ct_tensor *t, const int64_t *index, ct_scalar value);
+
+/* ---------------------------------------------------------------- creation */
+ct_tensor *ct_zeros(int ndim, const int64_t *sizes, ct_dtype dtype);
+ct_tensor *ct_ones(int ndim, const int64_t *sizes, ct_dtype dtype);
+ct_tensor *ct_full(int ndim, const int64_t *sizes, ct_scalar value, ct_dtype dtype);
+ct_tensor *ct_eye(int64_t n, int64_t m, ct_dtype dtype);
+ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype);
+ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype);
+int ct_fill_(ct_tensor *t, ct_scalar value);
+int ct_zero_(ct_tensor *t);
+
+/* ---------------------------------------------------------------- copies and casts */
+ct_tensor *ct_contiguous(ct_tensor *t);          /* t itself (retained) when already contiguous */
+ct_tensor *ct_clone(const ct_tensor *t);         /* always a fresh contiguous copy */
+ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype); /* t itself when dtype matches */
+int ct_copy_(ct_tensor *dst, const ct_tensor *src);   /* src broadcast to dst, cast */
+
+/* ---------------------------------------------------------------- views (share storage) */
+ct_tensor *ct_view(ct_tensor *t, int ndim, const int64_t *sizes);    /* one size may be -1 */
+ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *sizes); /* copies if it must */
+ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim);
+ct_tensor *ct_squeeze(ct_tensor *t);
+ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim);
+ct_tensor *ct_unsqueeze(ct_tensor *t, int dim);
+ct_tensor *ct_transpose(ct_tensor *t, int dim0, int dim1);
+ct_tensor *ct_t(ct_tensor *t);                   /* 2-D transpose; 0-D/1-D unchanged */
+ct_tensor *ct_permute(ct_tensor *t, const int *dims);
+ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *sizes); /* -1 keeps a size */
+ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length);
+ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index);
+ct_tensor *ct_as_strided(ct_tensor *t, int ndim, const int64_t *sizes, const int64_t *strides,
+                         int64_t offset);
+
+/* ---------------------------------------------------------------- joins */
+ct_tensor *ct_cat(int n, ct_tensor *const *tensors, int dim);
+ct_tensor *ct_stack(int n, ct_tensor *const *tensors, int dim);
+/* Split into pieces of split_size along dim (last may be smaller).  Writes up
+ * to max_out views into out and returns how many pieces there are, or -1. */
+int ct_split(ct_tensor *t, int64_t split_size, int dim, ct_tensor **out, int max_out);
+int ct_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int dim, ct_tensor **out);
+int ct_chunk(ct_tensor *t, int chunks, int dim, ct_tensor **out, int max_out);
+
+/* ---------------------------------------------------------------- pointwise */
+typedef enum ct_unary_op {
+    CT_NEG, CT_ABS, CT_SIGN, CT_EXP, CT_LOG, CT_LOG2, CT_LOG10, CT_LOG1P, CT_EXPM1,
+    CT_SQRT, CT_RSQRT, CT_SIN, CT_COS, CT_TAN, CT_ASIN, CT_ACOS, CT_ATAN,
+    CT_SINH, CT_COSH, CT_TANH, CT_SIGMOID, CT_RELU, CT_FLOOR, CT_CEIL, CT_ROUND,
+    CT_TRUNC, CT_FRAC, CT_RECIPROCAL, CT_SQUARE, CT_ERF, CT_LOGICAL_NOT,
+    CT_NUM_UNARY_OPS
+} ct_unary_op;
+const char *ct_unary_name(ct_unary_op op);
+ct_tensor *ct_unary(ct_unary_op op, ct_tensor *t);
+int ct_unary_(ct_unary_op op, ct_tensor *t);
+
+typedef enum ct_binary_op {
+    CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_FLOOR_DIVIDE, CT_REMAINDER, CT_POW,
+    CT_MAXIMUM, CT_MINIMUM, CT_ATAN2,
+    CT_EQ, CT_NE, CT_LT, CT_LE, CT_GT, CT_GE,       /* comparisons give bool */
+    CT_LOGICAL_AND, CT_LOGICAL_OR, CT_LOGICAL_XOR,  /* give bool */
+    CT_NUM_BINARY_OPS
+} ct_binary_op;
+const char *ct_binary_name(ct_binary_op op);
+/* Broadcasting, with PyTorch's type promotion. */
+ct_tensor *ct_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b);
+/* a op s, or s op a when reversed (for `2 - x`). */
+ct_tensor *ct_binary_scalar(ct_binary_op op, ct_tensor *a, ct_scalar s, int reversed);
+/* In place: a = a op b; b must broadcast to a's shape and the result must cast to a's dtype. */
+int ct_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b);
+int ct_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s);
+/* a + alpha * b */
+ct_tensor *ct_add_scaled(ct_tensor *a, ct_tensor *b, ct_scalar alpha);
+int ct_add_scaled_(ct_tensor *a, ct_tensor *b, ct_scalar alpha);
+
+/* min/max may be NULL for "no bound". */
+ct_tensor *ct_clamp(ct_tensor *t, const ct_scalar *min, const ct_scalar *max);
+int ct_clamp_(ct_tensor *t, const ct_scalar *min, const ct_scalar *max);
+ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_leaky_relu(ct_tensor *t, double slope);
+ct_tensor *ct_elu(ct_tensor *t, double alpha);
+ct_tensor *ct_softplus(ct_tensor *t, double beta, double threshold);
+/* |a - b| <= atol + rtol * |b| everywhere (NaNs equal when equal_nan) */
+int ct_allclose(ct_tensor *a, ct_tensor *b, double rtol, double atol, int equal_nan, int *result);
+int ct_equal(ct_tensor *a, ct_tensor *b, int *result); /* same shape and values */
+
+/* ---------------------------------------------------------------- reductions */
+typedef enum ct_reduce_op {
+    CT_SUM, CT_MEAN, CT_PROD, CT_AMAX, CT_AMIN, CT_ALL, CT_ANY, CT_NUM_REDUCE_OPS
+} ct_reduce_op;
+/* Reduce over the dims listed (ndims == 0 means all dims). */
+ct_tensor *ct_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *dims, int keepdim);
+/* Sum with an explicit result dtype (ints sum to int64 by default, as in PyTorch). */
+ct_tensor *ct_sum_to_size(ct_tensor *t, int ndim, const int64_t *sizes); /* undo broadcasting */
+ct_tensor *ct_var(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim);
+ct_tensor *ct_std(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim);
+ct_tensor *ct_norm(ct_tensor *t, double p, int ndims, const int *dims, int keepdim);
+/* max/min along one dim: values and int64 (0-based) indices. */
+int ct_max_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices);
+int ct_min_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices);
+/* argmax/argmin: dim < 0 after wrapping is not allowed; use all_dims for the flat index. */
+ct_tensor *ct_argmax(ct_tensor *t, int dim, int all_dims, int keepdim);
+ct_tensor *ct_argmin(ct_tensor *t, int dim, int all_dims, int keepdim);
+ct_tensor *ct_cumsum(ct_tensor *t, int dim);
+
+/* ---------------------------------------------------------------- linear algebra */
+ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_mv(ct_tensor *a, ct_tensor *v);
+ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_matmul(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b);
+/* beta * c + alpha * (a @ b), c broadcast to the result */
+ct_tensor *ct_addmm(ct_tensor *c, ct_tensor *a, ct_tensor *b, double beta, double alpha);
+
+/* ---------------------------------------------------------------- indexing (0-based indices) */
+ct_tensor *ct_index_select(ct_tensor *t, int dim, ct_tensor *index);
+ct_tensor *ct_gather(ct_tensor *t, int dim, ct_tensor *index);
+ct_tensor *ct_scatter(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_scatter_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_scatter_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_index_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_index_copy_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_index_fill_(ct_tensor *t, int dim, ct_tensor *index, ct_scalar value);
+ct_tensor *ct_masked_fill(ct_tensor *t, ct_tensor *mask, ct_scalar value);
+int ct_masked_fill_(ct_tensor *t, ct_tensor *mask, ct_scalar value);
+ct_tensor *ct_masked_select(ct_tensor *t, ct_tensor *mask);
+/* t[mask] = src, src holding as many elements as mask has true values (or one). */
+int ct_masked_scatter_(ct_tensor *t, ct_tensor *mask, ct_tensor *src);
+ct_tensor *ct_nonzero(ct_tensor *t); /* [n, ndim] int64, 0-based */
+
+/* ---------------------------------------------------------------- random */
+void ct_manual_seed(uint64_t seed);
+uint64_t ct_initial_seed(void);
+int ct_uniform_(ct_tensor *t, double low, double high);
+int ct_normal_(ct_tensor *t, double mean, double std);
+int ct_bernoulli_(ct_tensor *t, double p);
+int ct_random_int_(ct_tensor *t, int64_t low, int64_t high); /* [low, high) */
+ct_tensor *ct_rand(int ndim, const int64_t *sizes, ct_dtype dtype);
+ct_tensor *ct_randn(int ndim, const int64_t *sizes, ct_dtype dtype);
+ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *sizes, ct_dtype dtype);
+ct_tensor *ct_randperm(int64_t n, ct_dtype dtype);
+/* Bernoulli draw per element with probabilities from p (same shape, float). */
+ct_tensor *ct_bernoulli(ct_tensor *p);
+ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, int replacement);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
