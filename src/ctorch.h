@@ -251,6 +251,56 @@ ct_tensor *ct_randperm(int64_t n, ct_dtype dtype);
 ct_tensor *ct_bernoulli(ct_tensor *p);
 ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, int replacement);
 
+/* ---------------------------------------------------------------- autograd */
+/* Grad mode is per thread; ops record graphs only while it is on. */
+int ct_is_grad_enabled(void);
+void ct_set_grad_enabled(int enabled);
+
+int ct_requires_grad(const ct_tensor *t);
+/* Only leaves may change it; only floating point tensors may require grad. */
+int ct_set_requires_grad(ct_tensor *t, int requires_grad);
+int ct_is_leaf(const ct_tensor *t);
+/* The accumulated gradient (a new reference) or NULL when there is none. */
+ct_tensor *ct_grad(const ct_tensor *t);
+/* Replaces the gradient (NULL clears it); shape and dtype must match. */
+int ct_set_grad(ct_tensor *t, ct_tensor *grad);
+/* Name of the node that made t ("MulBackward0"), or NULL for leaves. */
+const char *ct_grad_fn_name(const ct_tensor *t);
+/* Same storage, no history, requires_grad false. */
+ct_tensor *ct_detach(ct_tensor *t);
+/* Makes t show src's memory (shared) while keeping t's autograd identity: x.data = y. */
+int ct_set_data(ct_tensor *t, ct_tensor *src);
+/* Keep .grad for a non-leaf after backward. */
+int ct_retain_grad(ct_tensor *t);
+
+/* Gradient hooks: fn returns a replacement gradient (new reference) or NULL
+ * to keep it; on failure it sets *failed (and the error).  Returns a handle
+ * for ct_remove_hook, or -1. */
+typedef ct_tensor *(*ct_hook_fn)(void *ctx, ct_tensor *grad, int *failed);
+int ct_register_hook(ct_tensor *t, ct_hook_fn fn, void *ctx, void (*free_ctx)(void *ctx));
+int ct_remove_hook(ct_tensor *t, int handle);
+
+/* Backpropagates from t (grad may be NULL for a one-element t), accumulating
+ * into the .grad of leaves that require grad. */
+int ct_backward(ct_tensor *t, ct_tensor *grad, int retain_graph, int create_graph);
+/* Gradients of the outputs with respect to the inputs, without touching .grad.
+ * grad_outputs may be NULL (all one-element outputs) or hold NULLs. With
+ * allow_unused, an input that does not influence the outputs gets NULL;
+ * otherwise that is an error. */
+int ct_autograd_grad(int num_outputs, ct_tensor *const *outputs, ct_tensor *const *grad_outputs,
+                     int num_inputs, ct_tensor *const *inputs, int retain_graph, int create_graph,
+                     int allow_unused, ct_tensor **grads);
+
+/* Custom autograd functions (used by the Lua binding for
+ * torch.autograd.Function): a node with a caller-supplied backward. */
+typedef int (*ct_custom_backward_fn)(void *ctx, int num_grads, ct_tensor *const *grads,
+                                     int num_inputs, ct_tensor **grad_inputs);
+/* Records outputs[] as results of a custom function of inputs[] (inputs that
+ * are not tensors may be NULL).  ctx is freed with free_ctx when the node dies. */
+int ct_custom_function_record(const char *name, int num_inputs, ct_tensor *const *inputs,
+                              int num_outputs, ct_tensor *const *outputs,
+                              ct_custom_backward_fn backward, void *ctx, void (*free_ctx)(void *ctx));
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,7 @@ ct_tensor *ct_tensor_new(ct_storage *s, int64_t offset, int ndim, const int64_t 
         memcpy(t->strides, strides, sizeof(int64_t) * (size_t)ndim);
     else
         ct_contiguous_strides(ndim, sizes, t->strides);
+    t->is_view = false;
     t->autograd = NULL;
     return t;
 }
@@ -54,7 +55,10 @@ ct_tensor *ct_tensor_new(ct_storage *s, int64_t offset, int ndim, const int64_t 
 ct_tensor *ct_tensor_alias(const ct_tensor *t, int ndim, const int64_t *sizes,
                            const int64_t *strides, int64_t offset)
 {
-    return ct_tensor_new(t->storage, offset, ndim, sizes, strides, t->dtype);
+    ct_tensor *v = ct_tensor_new(t->storage, offset, ndim, sizes, strides, t->dtype);
+    if (v)
+        v->is_view = true;
+    return v;
 }
 
 ct_tensor *ct_empty(int ndim, const int64_t *sizes, ct_dtype dtype)
@@ -146,7 +150,9 @@ int ct_same_storage(const ct_tensor *a, const ct_tensor *b) { return a->storage 
 int64_t ct_size(const ct_tensor *t, int dim)
 {
     int d;
-    if (ct_wrap_dim("size", dim, t->ndim, &d) < 0 || t->ndim == 0)
+    if (t->ndim == 0)
+        return ct_fail("size: a 0-D tensor has no dimensions (asked for dim %d)", dim >= 0 ? dim + 1 : dim);
+    if (ct_wrap_dim("size", dim, t->ndim, &d) < 0)
         return -1;
     return t->sizes[d];
 }

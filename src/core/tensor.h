@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "ctorch.h"
+#include "ops/raw.h" /* dispatch-level (non-recording) forms of differentiable ops */
 
 /* Refcounted memory block.  Views of one storage share `version`, which
  * autograd bumps on every in-place write to detect stale saved tensors. */
@@ -34,6 +35,7 @@ struct ct_tensor {
     int64_t offset; /* in elements */
     int64_t sizes[CT_MAX_DIMS];
     int64_t strides[CT_MAX_DIMS]; /* in elements */
+    bool is_view; /* shares another tensor's storage (made by a view op) */
     struct ct_autograd_meta *autograd; /* NULL unless autograd tracks it */
 };
 

@@ -69,7 +69,7 @@ static int view_strides(const ct_tensor *t, int ndim, const int64_t *sizes, int6
     return view_d == -1 ? 0 : -1;
 }
 
-ct_tensor *ct_view(ct_tensor *t, int ndim, const int64_t *sizes)
+ct_tensor *ct_raw_view(ct_tensor *t, int ndim, const int64_t *sizes)
 {
     int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     if (ndim > CT_MAX_DIMS) {
@@ -79,16 +79,16 @@ ct_tensor *ct_view(ct_tensor *t, int ndim, const int64_t *sizes)
     if (infer_size("view", ct_numel(t), ndim, sizes, shape) < 0)
         return NULL;
     if (view_strides(t, ndim, shape, strides) < 0) {
-        char a[128], b[128];
+        char a[128], b[128], c[128];
         ct_fail("view: a tensor of shape %s with strides %s cannot be viewed as %s without a copy; "
                 "use reshape", ct_shape_str(t, a, sizeof a),
-                ct_sizes_str(t->ndim, t->strides, b, sizeof b), ct_sizes_str(ndim, shape, a, sizeof a));
+                ct_sizes_str(t->ndim, t->strides, b, sizeof b), ct_sizes_str(ndim, shape, c, sizeof c));
         return NULL;
     }
     return ct_tensor_alias(t, ndim, shape, strides, t->offset);
 }
 
-ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *sizes)
+ct_tensor *ct_raw_reshape(ct_tensor *t, int ndim, const int64_t *sizes)
 {
     int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     if (ndim > CT_MAX_DIMS) {
@@ -99,7 +99,7 @@ ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *sizes)
         return NULL;
     if (view_strides(t, ndim, shape, strides) == 0)
         return ct_tensor_alias(t, ndim, shape, strides, t->offset);
-    ct_tensor *c = ct_clone(t);
+    ct_tensor *c = ct_raw_clone(t);
     if (!c)
         return NULL;
     ct_tensor *v = ct_tensor_alias(c, ndim, shape, NULL, 0);
@@ -107,7 +107,7 @@ ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *sizes)
     return v;
 }
 
-ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim)
+ct_tensor *ct_raw_flatten(ct_tensor *t, int start_dim, int end_dim)
 {
     int s, e;
     if (ct_wrap_dim("flatten", start_dim, t->ndim, &s) < 0 ||
@@ -115,7 +115,7 @@ ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim)
         return NULL;
     if (t->ndim == 0) {
         int64_t one = 1;
-        return ct_reshape(t, 1, &one);
+        return ct_raw_reshape(t, 1, &one);
     }
     if (s > e) {
         ct_fail("flatten: start_dim %d comes after end_dim %d", s + 1, e + 1);
@@ -131,10 +131,10 @@ ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim)
     shape[n++] = merged;
     for (int i = e + 1; i < t->ndim; i++)
         shape[n++] = t->sizes[i];
-    return ct_reshape(t, n, shape);
+    return ct_raw_reshape(t, n, shape);
 }
 
-ct_tensor *ct_squeeze(ct_tensor *t)
+ct_tensor *ct_raw_squeeze(ct_tensor *t)
 {
     int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     int n = 0;
@@ -146,7 +146,7 @@ ct_tensor *ct_squeeze(ct_tensor *t)
     return ct_tensor_alias(t, n, shape, strides, t->offset);
 }
 
-ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim)
+ct_tensor *ct_raw_squeeze_dim(ct_tensor *t, int dim)
 {
     int d;
     if (ct_wrap_dim("squeeze", dim, t->ndim, &d) < 0)
@@ -163,7 +163,7 @@ ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim)
     return ct_tensor_alias(t, n, shape, strides, t->offset);
 }
 
-ct_tensor *ct_unsqueeze(ct_tensor *t, int dim)
+ct_tensor *ct_raw_unsqueeze(ct_tensor *t, int dim)
 {
     int d;
     if (ct_wrap_dim("unsqueeze", dim, t->ndim + 1, &d) < 0)
@@ -187,7 +187,7 @@ ct_tensor *ct_unsqueeze(ct_tensor *t, int dim)
     return ct_tensor_alias(t, n, shape, strides, t->offset);
 }
 
-ct_tensor *ct_transpose(ct_tensor *t, int dim0, int dim1)
+ct_tensor *ct_raw_transpose(ct_tensor *t, int dim0, int dim1)
 {
     int a, b;
     if (ct_wrap_dim("transpose", dim0, t->ndim, &a) < 0 ||
@@ -205,7 +205,7 @@ ct_tensor *ct_transpose(ct_tensor *t, int dim0, int dim1)
     return ct_tensor_alias(t, t->ndim, shape, strides, t->offset);
 }
 
-ct_tensor *ct_t(ct_tensor *t)
+ct_tensor *ct_raw_t(ct_tensor *t)
 {
     if (t->ndim > 2) {
         char shape[128];
@@ -215,10 +215,10 @@ ct_tensor *ct_t(ct_tensor *t)
     }
     if (t->ndim < 2)
         return ct_tensor_alias(t, t->ndim, t->sizes, t->strides, t->offset);
-    return ct_transpose(t, 0, 1);
+    return ct_raw_transpose(t, 0, 1);
 }
 
-ct_tensor *ct_permute(ct_tensor *t, const int *dims)
+ct_tensor *ct_raw_permute(ct_tensor *t, const int *dims)
 {
     int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     int seen[CT_MAX_DIMS] = {0};
@@ -236,7 +236,7 @@ ct_tensor *ct_permute(ct_tensor *t, const int *dims)
     return ct_tensor_alias(t, t->ndim, shape, strides, t->offset);
 }
 
-ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *sizes)
+ct_tensor *ct_raw_expand(ct_tensor *t, int ndim, const int64_t *sizes)
 {
     char a[128], b[128];
     if (ndim < t->ndim || ndim > CT_MAX_DIMS) {
@@ -272,7 +272,7 @@ ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *sizes)
     return ct_tensor_alias(t, ndim, shape, strides, t->offset);
 }
 
-ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length)
+ct_tensor *ct_raw_narrow(ct_tensor *t, int dim, int64_t start, int64_t length)
 {
     int d;
     if (ct_wrap_dim("narrow", dim, t->ndim, &d) < 0)
@@ -295,7 +295,7 @@ ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length)
     return ct_tensor_alias(t, t->ndim, shape, t->strides, t->offset + start * t->strides[d]);
 }
 
-ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index)
+ct_tensor *ct_raw_select(ct_tensor *t, int dim, int64_t index)
 {
     int d;
     if (t->ndim == 0) {
@@ -321,7 +321,7 @@ ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index)
     return ct_tensor_alias(t, n, shape, strides, t->offset + k * t->strides[d]);
 }
 
-ct_tensor *ct_as_strided(ct_tensor *t, int ndim, const int64_t *sizes, const int64_t *strides,
+ct_tensor *ct_raw_as_strided(ct_tensor *t, int ndim, const int64_t *sizes, const int64_t *strides,
                          int64_t offset)
 {
     if (ct_check_sizes("as_strided", ndim, sizes) < 0)

@@ -80,6 +80,7 @@ void lt_open_linalg(lua_State *L, const lt_tables *t);
 void lt_open_indexing(lua_State *L, const lt_tables *t);
 void lt_open_random(lua_State *L, const lt_tables *t);
 void lt_open_print(lua_State *L, const lt_tables *t);
+void lt_open_autograd(lua_State *L, const lt_tables *t);
 
 /* ---- indexing with x[k] and x[k] = v (lt_indexing.c); key at 2, value at 3 */
 int lt_index_get(lua_State *L);

@@ -57,7 +57,7 @@ void lt_push_scalar(lua_State *L, ct_scalar s)
 /* dtypes are singleton userdata, so `x.dtype == torch.float32` compares identities */
 void lt_push_dtype(lua_State *L, ct_dtype dtype)
 {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, (void *)LT_DTYPE_MT); /* the singleton table */
+    lua_getfield(L, LUA_REGISTRYINDEX, "torch.dtypes"); /* the singleton table */
     lua_rawgeti(L, -1, (lua_Integer)dtype + 1);
     lua_remove(L, -2);
 }

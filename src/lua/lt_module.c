@@ -51,6 +51,7 @@ int luaopen_torch(lua_State *L)
     lt_open_indexing(L, &tables);
     lt_open_random(L, &tables);
     lt_open_print(L, &tables);
+    lt_open_autograd(L, &tables);
 
     /* torch.Tensor holds the methods, so Lua code can add its own */
     lua_pushvalue(L, methods);

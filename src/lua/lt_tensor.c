@@ -295,12 +295,20 @@ static int m_to(lua_State *L)
             return luaL_typeerror(L, i, "dtype, device or tensor");
         }
     }
+    if (dtype == ct_dtype_of(t)) { /* x itself, as in PyTorch */
+        lua_settop(L, 1);
+        return 1;
+    }
     lt_push_tensor(L, ct_to_dtype(t, dtype));
     return 1;
 }
 
 static int cast_to(lua_State *L, ct_dtype dtype)
 {
+    if (ct_dtype_of(lt_check_tensor(L, 1)) == dtype) { /* x itself, as in PyTorch */
+        lua_settop(L, 1);
+        return 1;
+    }
     lt_push_tensor(L, ct_to_dtype(lt_check_tensor(L, 1), dtype));
     return 1;
 }
@@ -500,7 +508,7 @@ static void open_value_types(lua_State *L, const lt_tables *t)
         lua_setfield(L, t->module, ct_dtype_name((ct_dtype)i));
         lua_rawseti(L, -2, i + 1);
     }
-    lua_rawsetp(L, LUA_REGISTRYINDEX, (void *)LT_DTYPE_MT);
+    lua_setfield(L, LUA_REGISTRYINDEX, "torch.dtypes");
     static const struct { const char *alias; ct_dtype dtype; } aliases[] = {
         {"float", CT_FLOAT32}, {"double", CT_FLOAT64}, {"long", CT_INT64},
         {"int", CT_INT32},     {"uint8", CT_UINT8},    {"half", CT_FLOAT16},

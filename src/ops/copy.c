@@ -4,7 +4,7 @@
 #include "core/loop.h"
 #include "cpu/copy.h"
 
-int ct_copy_(ct_tensor *dst, const ct_tensor *src)
+int ct_raw_copy_(ct_tensor *dst, const ct_tensor *src)
 {
     int ndim;
     int64_t shape[CT_MAX_DIMS];
@@ -42,16 +42,16 @@ static ct_tensor *copy_as(const ct_tensor *t, ct_dtype dtype)
     return out;
 }
 
-ct_tensor *ct_clone(const ct_tensor *t) { return copy_as(t, t->dtype); }
+ct_tensor *ct_raw_clone(const ct_tensor *t) { return copy_as(t, t->dtype); }
 
-ct_tensor *ct_contiguous(ct_tensor *t)
+ct_tensor *ct_raw_contiguous(ct_tensor *t)
 {
     if (ct_is_contiguous(t))
         return ct_retain(t);
     return copy_as(t, t->dtype);
 }
 
-ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype)
+ct_tensor *ct_raw_to_dtype(ct_tensor *t, ct_dtype dtype)
 {
     if ((unsigned)dtype >= CT_NUM_DTYPES) {
         ct_fail("to: invalid dtype %d", (int)dtype);
