@@ -77,6 +77,8 @@ void ct_loop_finish(ct_loop *loop)
 
 void ct_loop_run_range(const ct_loop *loop, ct_loop_fn fn, void *ctx, int64_t begin, int64_t end)
 {
+    if (begin >= end || loop->numel == 0)
+        return;
     int nd = loop->ndim, nops = loop->noperands;
     int64_t inner = loop->sizes[nd - 1];
     int64_t coord[CT_MAX_DIMS];
