@@ -190,6 +190,13 @@ ct_tensor *ct_softplus(ct_tensor *t, double beta, double threshold);
 /* |a - b| <= atol + rtol * |b| everywhere (NaNs equal when equal_nan) */
 int ct_allclose(ct_tensor *a, ct_tensor *b, double rtol, double atol, int equal_nan, int *result);
 int ct_equal(ct_tensor *a, ct_tensor *b, int *result); /* same shape and values */
+/* bool tensors; integer elements are never nan or inf */
+ct_tensor *ct_isnan(ct_tensor *t);
+ct_tensor *ct_isinf(ct_tensor *t);
+ct_tensor *ct_isfinite(ct_tensor *t);
+/* a + weight * (b - a) for float tensors, all three broadcast */
+ct_tensor *ct_lerp(ct_tensor *a, ct_tensor *b, ct_tensor *weight);
+ct_tensor *ct_lerp_scalar(ct_tensor *a, ct_tensor *b, double weight);
 
 /* ---------------------------------------------------------------- reductions */
 typedef enum ct_reduce_op {

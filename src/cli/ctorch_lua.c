@@ -363,7 +363,8 @@ static int pmain(lua_State *L)
     set_package_path(L);
     create_arg_table(L, argv, argc, o.script ? o.script : argc);
     lua_gc(L, LUA_GCRESTART);
-    lua_gc(L, LUA_GCGEN, 0, 0);
+    /* incremental mode: tensor memory reported through GC steps is reclaimed promptly */
+    lua_gc(L, LUA_GCINC, 0, 0, 0);
     if (o.warnings)
         lua_warning(L, "@on", 0);
     if (!o.ignore_env && handle_luainit(L) != LUA_OK)

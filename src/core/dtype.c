@@ -71,10 +71,11 @@ ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b)
     if (a_dim == b_dim)
         return ct_promote_types(a->dtype, b->dtype);
     /* A 0-dim tensor beside a dimensioned one only matters when it is of a
-     * higher category (an int tensor times a 0-dim float gives float32). */
+     * higher category, and then its own dtype wins (int32 tensor + 0-dim
+     * float64 gives float64, bool tensor + 0-dim uint8 gives uint8). */
     const ct_tensor *dimmed = a_dim ? a : b, *zero = a_dim ? b : a;
     if (dtype_category(zero->dtype) > dtype_category(dimmed->dtype))
-        return dtype_category(zero->dtype) == 2 ? CT_FLOAT32 : CT_INT64;
+        return zero->dtype;
     return dimmed->dtype;
 }
 

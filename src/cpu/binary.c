@@ -210,26 +210,32 @@ static void loop_predicate_f64(void *arg, char **d, const int64_t *s, int64_t n)
             predicate_f64(op, *(const double *)(d[1] + i * s[1]), *(const double *)(d[2] + i * s[2]));
 }
 
-/* Integer division by zero has no value: find it before running. */
-static void find_zero_divisor(void *arg, char **d, const int64_t *s, int64_t n)
+/* Integer division by zero and integer powers with negative exponents have
+ * no integer value: find them (in the right operand) before running. */
+static void find_bad_operand(void *arg, char **d, const int64_t *s, int64_t n)
 {
     const binary_ctx *c = arg;
     bool *found = (bool *)d[0];
-    for (int64_t i = 0; i < n && !*found; i++)
-        if (ct_scalar_load(c->dtype, d[2] + i * s[2]).i == 0)
+    for (int64_t i = 0; i < n && !*found; i++) {
+        int64_t v = ct_scalar_load(c->dtype, d[2] + i * s[2]).i;
+        if (c->op == CT_POW ? v < 0 : v == 0)
             *found = true;
+    }
 }
 
 int ct_cpu_binary(ct_binary_op op, ct_dtype dtype, const ct_loop *loop)
 {
     binary_ctx c = {op, dtype};
-    if (!ct_dtype_is_float(dtype) && (op == CT_FLOOR_DIVIDE || op == CT_REMAINDER)) {
+    if (!ct_dtype_is_float(dtype) && (op == CT_FLOOR_DIVIDE || op == CT_REMAINDER || op == CT_POW)) {
         bool found = false;
         ct_loop check = *loop;
         check.data[0] = (char *)&found;
         for (int i = 0; i < check.ndim; i++)
             check.strides[0][i] = 0;
-        ct_loop_run_range(&check, find_zero_divisor, &c, 0, check.numel);
+        if (check.numel > 0)
+            ct_loop_run_range(&check, find_bad_operand, &c, 0, check.numel);
+        if (found && op == CT_POW)
+            return ct_fail("pow: integers to negative integer powers are not allowed (%s)", ct_dtype_name(dtype));
         if (found)
             return ct_fail("%s: integer division by zero", ct_binary_name(op));
     }

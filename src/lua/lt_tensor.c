@@ -11,15 +11,29 @@
 /* ---------------------------------------------------------------- GC accounting */
 
 /* Lua's collector only sees the small userdata, not the tensor memory behind
- * it.  Each new storage is reported as if Lua had allocated it, so collection
- * keeps pace with tensor churn and loops stay bounded without collectgarbage(). */
-static _Thread_local size_t unreported_bytes;
+ * it.  Each new storage is reported as if Lua had allocated it (a GC step of
+ * that size), so collection keeps pace with tensor churn and loops stay
+ * bounded without collectgarbage().  Lua 5.4's generational mode does not
+ * always finalize young userdata on such steps, so once the bytes allocated
+ * since the last full collection exceed what was live after it (and at least
+ * 64 MB), a full collection runs: amortised, it costs little per byte. */
+static _Thread_local size_t unreported_bytes, bytes_since_full;
+static _Thread_local int64_t live_after_full;
 #define LT_GC_REPORT_BYTES (256 * 1024)
+#define LT_GC_FULL_MIN_BYTES ((size_t)64 << 20)
 
 void lt_account_bytes(lua_State *L, size_t nbytes)
 {
     unreported_bytes += nbytes;
-    if (unreported_bytes >= LT_GC_REPORT_BYTES) {
+    bytes_since_full += nbytes;
+    size_t full_threshold = live_after_full > (int64_t)LT_GC_FULL_MIN_BYTES ? (size_t)live_after_full
+                                                                             : LT_GC_FULL_MIN_BYTES;
+    if (bytes_since_full >= full_threshold) {
+        bytes_since_full = 0;
+        unreported_bytes = 0;
+        lua_gc(L, LUA_GCCOLLECT);
+        live_after_full = ct_memory_live_bytes();
+    } else if (unreported_bytes >= LT_GC_REPORT_BYTES) {
         int kb = (int)(unreported_bytes / 1024 > 1 << 30 ? 1 << 30 : unreported_bytes / 1024);
         unreported_bytes = 0;
         lua_gc(L, LUA_GCSTEP, kb);

@@ -2,8 +2,11 @@
  * binary.c -- dispatch for binary pointwise ops: type promotion,
  * broadcasting, output allocation, in-place checks.
  */
+#include <stdio.h>
+
 #include "core/loop.h"
 #include "cpu/binary.h"
+#include "ops/pointwise.h"
 
 static const char *binary_names[CT_NUM_BINARY_OPS] = {
     [CT_ADD] = "add", [CT_SUB] = "sub", [CT_MUL] = "mul", [CT_DIV] = "div",
@@ -44,12 +47,14 @@ static int can_cast(ct_dtype from, ct_dtype to)
 static int run_binary(ct_binary_op op, ct_dtype compute, ct_tensor *out, ct_tensor *a, ct_tensor *b,
                       ct_scalar s, int reversed)
 {
-    ct_tensor *ca = a->dtype == compute ? ct_retain(a) : ct_to_dtype(a, compute);
+    if (op == CT_SUB && compute == CT_BOOL) /* PyTorch refuses it too: the result would be ambiguous */
+        return ct_fail("sub: subtraction of bool tensors is not supported; use logical_xor");
+    ct_tensor *ca = a->dtype == compute ? ct_retain(a) : ct_raw_to_dtype(a, compute);
     ct_tensor *cb = NULL;
     if (!ca)
         return -1;
     if (b) {
-        cb = b->dtype == compute ? ct_retain(b) : ct_to_dtype(b, compute);
+        cb = b->dtype == compute ? ct_retain(b) : ct_raw_to_dtype(b, compute);
         if (!cb) {
             ct_release(ca);
             return -1;
@@ -113,14 +118,16 @@ ct_tensor *ct_binary_scalar(ct_binary_op op, ct_tensor *a, ct_scalar s, int reve
 static int binary_inplace(ct_binary_op op, ct_tensor *a, ct_tensor *b, ct_scalar s)
 {
     const char *name = ct_binary_name(op);
+    char inplace_name[32];
+    snprintf(inplace_name, sizeof inplace_name, "%s_", name);
     ct_dtype promoted = b ? ct_result_type(a, b) : ct_result_type_scalar(a, s);
     ct_dtype compute = compute_dtype(op, promoted);
     ct_dtype result = output_dtype(op, compute);
     if (b) {
         int ndim;
         int64_t shape[CT_MAX_DIMS];
-        if (ct_check_same_device(name, a, b) < 0 ||
-            ct_broadcast_shape(name, a->ndim, a->sizes, b->ndim, b->sizes, &ndim, shape) < 0)
+        if (ct_check_same_device(inplace_name, a, b) < 0 ||
+            ct_broadcast_shape(inplace_name, a->ndim, a->sizes, b->ndim, b->sizes, &ndim, shape) < 0)
             return -1;
         if (ndim != a->ndim || ct_shape_numel(ndim, shape) != ct_numel(a)) {
             char sa[128], sb[128];
@@ -131,6 +138,8 @@ static int binary_inplace(ct_binary_op op, ct_tensor *a, ct_tensor *b, ct_scalar
     if (!can_cast(result, a->dtype))
         return ct_fail("%s_: result type %s cannot be stored in the in-place target of type %s", name,
                        ct_dtype_name(result), ct_dtype_name(a->dtype));
+    if (ct_check_no_self_overlap(inplace_name, a) < 0)
+        return -1;
     int rc;
     if (result == a->dtype) {
         rc = run_binary(op, compute, a, a, b, s, 0);
@@ -140,7 +149,7 @@ static int binary_inplace(ct_binary_op op, ct_tensor *a, ct_tensor *b, ct_scalar
             return -1;
         rc = run_binary(op, compute, tmp, a, b, s, 0);
         if (rc == 0)
-            rc = ct_copy_(a, tmp);
+            rc = ct_raw_copy_(a, tmp);
         ct_release(tmp);
     }
     if (rc == 0)
@@ -152,8 +161,19 @@ int ct_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b) { return binary_inpl
 
 int ct_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s) { return binary_inplace(op, a, NULL, s); }
 
+/* PyTorch: a fractional alpha would silently truncate for integer tensors. */
+static int check_alpha(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
+{
+    ct_dtype d = ct_result_type(a, b);
+    if (alpha.kind == CT_SCALAR_FLOAT && !ct_dtype_is_float(d))
+        return ct_fail("add: alpha must be an integer for %s tensors, got %g", ct_dtype_name(d), alpha.d);
+    return 0;
+}
+
 ct_tensor *ct_add_scaled(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
 {
+    if (check_alpha(a, b, alpha) < 0)
+        return NULL;
     ct_tensor *scaled = ct_binary_scalar(CT_MUL, b, alpha, 0);
     if (!scaled)
         return NULL;
@@ -164,6 +184,8 @@ ct_tensor *ct_add_scaled(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
 
 int ct_add_scaled_(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
 {
+    if (check_alpha(a, b, alpha) < 0)
+        return -1;
     ct_tensor *scaled = ct_binary_scalar(CT_MUL, b, alpha, 0);
     if (!scaled)
         return -1;
