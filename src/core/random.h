@@ -1,11 +1,12 @@
 /*
  * random.h -- the process-wide random generator (internal).
  *
- * Philox4x32-10 is counter based: the seed is the key, and value number i of
- * the stream is a pure function of (seed, i).  A call that needs n random
- * blocks reserves the counters [offset, offset + n) under the generator's
- * mutex and derives element i's numbers from counter offset + i, so a fill
- * can be split across any number of threads and still give the same result.
+ * Philox4x32-10 is counter based: the seed is the key, and block number c of
+ * the stream (four 32-bit words) is a pure function of (seed, c).  A call
+ * that needs n blocks reserves the counters [offset, offset + n) under the
+ * generator's mutex, which advances the offset by n; each element's numbers
+ * then come from a block fixed by its index (see cpu/random.h), so a fill can
+ * be split across any number of threads and still give the same result.
  */
 #ifndef CT_CORE_RANDOM_H
 #define CT_CORE_RANDOM_H

@@ -37,11 +37,34 @@ static ct_storage *storage_header(void)
     return s;
 }
 
+/* Small tensors dominate per-op overhead: their bytes live in the same block
+ * as the header (one malloc, served from glibc's per-thread cache); large
+ * ones get a separate 64-byte aligned block. */
+#define CT_INLINE_STORAGE_BYTES 1024
+#define CT_STORAGE_HEADER_BYTES ((sizeof(ct_storage) + 63) & ~(size_t)63)
+
 ct_storage *ct_storage_new(size_t nbytes, ct_device device)
 {
     if (device.type != CT_CPU) {
-        ct_fail("device %s:%d is not available in this build", "cuda", device.index);
+        ct_fail("device cuda:%d is not available in this build", device.index);
         return NULL;
+    }
+    if (nbytes <= CT_INLINE_STORAGE_BYTES) {
+        ct_storage *s = malloc(CT_STORAGE_HEADER_BYTES + (nbytes ? nbytes : 1));
+        if (!s) {
+            ct_fail("out of memory: cannot allocate %zu bytes", nbytes);
+            return NULL;
+        }
+        atomic_init(&s->refcount, 1);
+        atomic_init(&s->version, 0);
+        s->device = device;
+        s->release = NULL;
+        s->release_ctx = NULL;
+        s->owns_data = true;
+        s->data = (char *)s + CT_STORAGE_HEADER_BYTES;
+        s->nbytes = nbytes;
+        atomic_fetch_add(&live_bytes, (int64_t)nbytes);
+        return s;
     }
     ct_storage *s = storage_header();
     if (!s)
@@ -77,7 +100,8 @@ void ct_storage_release(ct_storage *s)
     if (!s || atomic_fetch_sub_explicit(&s->refcount, 1, memory_order_acq_rel) != 1)
         return;
     if (s->owns_data) {
-        ct_free(s->data);
+        if (s->data != (char *)s + CT_STORAGE_HEADER_BYTES)
+            ct_free(s->data);
         atomic_fetch_sub(&live_bytes, (int64_t)s->nbytes);
     } else if (s->release) {
         s->release(s->data, s->release_ctx);

@@ -42,11 +42,13 @@ ct_tensor *ct_tensor_new(ct_storage *s, int64_t offset, int ndim, const int64_t 
     t->storage = s;
     ct_storage_retain(s);
     t->offset = offset;
-    memcpy(t->sizes, sizes, sizeof(int64_t) * (size_t)ndim);
-    if (strides)
-        memcpy(t->strides, strides, sizeof(int64_t) * (size_t)ndim);
-    else
-        ct_contiguous_strides(ndim, sizes, t->strides);
+    if (ndim > 0) { /* a 0-dim tensor may come with sizes == NULL */
+        memcpy(t->sizes, sizes, sizeof(int64_t) * (size_t)ndim);
+        if (strides)
+            memcpy(t->strides, strides, sizeof(int64_t) * (size_t)ndim);
+        else
+            ct_contiguous_strides(ndim, sizes, t->strides);
+    }
     t->is_view = false;
     t->autograd = NULL;
     return t;

@@ -59,8 +59,11 @@ void lt_push_tensor(lua_State *L, ct_tensor *t)
     *slot = t;
     luaL_setmetatable(L, LT_TENSOR_MT);
     /* a fresh storage (not a view of an existing one) is new memory for the GC */
+    /* the header always; a fresh storage (not a view of an existing one) too */
+    size_t bytes = sizeof *t;
     if (t->storage->owns_data && atomic_load_explicit(&t->storage->refcount, memory_order_relaxed) == 1)
-        lt_account_bytes(L, t->storage->nbytes);
+        bytes += sizeof *t->storage + t->storage->nbytes;
+    lt_account_bytes(L, bytes);
 }
 
 ct_tensor *lt_to_tensor(lua_State *L, int idx)

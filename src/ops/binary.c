@@ -82,7 +82,7 @@ static int run_binary(ct_binary_op op, ct_dtype compute, ct_tensor *out, ct_tens
     return rc;
 }
 
-ct_tensor *ct_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b)
 {
     const char *name = ct_binary_name(op);
     int ndim;
@@ -101,7 +101,7 @@ ct_tensor *ct_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b)
     return out;
 }
 
-ct_tensor *ct_binary_scalar(ct_binary_op op, ct_tensor *a, ct_scalar s, int reversed)
+ct_tensor *ct_raw_binary_scalar(ct_binary_op op, ct_tensor *a, ct_scalar s, int reversed)
 {
     ct_dtype compute = compute_dtype(op, ct_result_type_scalar(a, s));
     ct_tensor *out = ct_empty(a->ndim, a->sizes, output_dtype(op, compute));
@@ -157,9 +157,9 @@ static int binary_inplace(ct_binary_op op, ct_tensor *a, ct_tensor *b, ct_scalar
     return rc;
 }
 
-int ct_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b) { return binary_inplace(op, a, b, ct_scalar_int(0)); }
+int ct_raw_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b) { return binary_inplace(op, a, b, ct_scalar_int(0)); }
 
-int ct_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s) { return binary_inplace(op, a, NULL, s); }
+int ct_raw_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s) { return binary_inplace(op, a, NULL, s); }
 
 /* PyTorch: a fractional alpha would silently truncate for integer tensors. */
 static int check_alpha(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
@@ -170,26 +170,26 @@ static int check_alpha(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
     return 0;
 }
 
-ct_tensor *ct_add_scaled(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
+ct_tensor *ct_raw_add_scaled(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
 {
     if (check_alpha(a, b, alpha) < 0)
         return NULL;
-    ct_tensor *scaled = ct_binary_scalar(CT_MUL, b, alpha, 0);
+    ct_tensor *scaled = ct_raw_binary_scalar(CT_MUL, b, alpha, 0);
     if (!scaled)
         return NULL;
-    ct_tensor *out = ct_binary(CT_ADD, a, scaled);
+    ct_tensor *out = ct_raw_binary(CT_ADD, a, scaled);
     ct_release(scaled);
     return out;
 }
 
-int ct_add_scaled_(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
+int ct_raw_add_scaled_(ct_tensor *a, ct_tensor *b, ct_scalar alpha)
 {
     if (check_alpha(a, b, alpha) < 0)
         return -1;
-    ct_tensor *scaled = ct_binary_scalar(CT_MUL, b, alpha, 0);
+    ct_tensor *scaled = ct_raw_binary_scalar(CT_MUL, b, alpha, 0);
     if (!scaled)
         return -1;
-    int rc = ct_binary_(CT_ADD, a, scaled);
+    int rc = ct_raw_binary_(CT_ADD, a, scaled);
     ct_release(scaled);
     return rc;
 }

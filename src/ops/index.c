@@ -82,7 +82,7 @@ static ct_index_kernel kernel_for(const ct_tensor *t, const geom *g, int dim, co
 
 /* ---------------------------------------------------------------- gathers */
 
-ct_tensor *ct_index_select(ct_tensor *t, int dim, ct_tensor *index)
+ct_tensor *ct_raw_index_select(ct_tensor *t, int dim, ct_tensor *index)
 {
     const char *op = "index_select";
     int d;
@@ -146,7 +146,7 @@ static int check_gather_shapes(const char *op, const geom *gt, const geom *gi, c
     return 0;
 }
 
-ct_tensor *ct_gather(ct_tensor *t, int dim, ct_tensor *index)
+ct_tensor *ct_raw_gather(ct_tensor *t, int dim, ct_tensor *index)
 {
     const char *op = "gather";
     int d;
@@ -227,17 +227,17 @@ static int scatter_impl(const char *op, ct_tensor *t, int dim, ct_tensor *index,
     return 0;
 }
 
-int ct_scatter_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
+int ct_raw_scatter_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
 {
     return scatter_impl("scatter_", t, dim, index, src, 0);
 }
 
-int ct_scatter_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
+int ct_raw_scatter_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
 {
     return scatter_impl("scatter_add_", t, dim, index, src, 1);
 }
 
-ct_tensor *ct_scatter(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
+ct_tensor *ct_raw_scatter(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
 {
     ct_tensor *out = ct_raw_clone(t);
     if (out && scatter_impl("scatter", out, dim, index, src, 0) < 0) {
@@ -306,17 +306,17 @@ static int index_put_impl(const char *op, ct_tensor *t, int dim, ct_tensor *inde
     return 0;
 }
 
-int ct_index_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
+int ct_raw_index_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
 {
     return index_put_impl("index_add_", t, dim, index, src, ct_scalar_int(0), 1);
 }
 
-int ct_index_copy_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
+int ct_raw_index_copy_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src)
 {
     return index_put_impl("index_copy_", t, dim, index, src, ct_scalar_int(0), 0);
 }
 
-int ct_index_fill_(ct_tensor *t, int dim, ct_tensor *index, ct_scalar value)
+int ct_raw_index_fill_(ct_tensor *t, int dim, ct_tensor *index, ct_scalar value)
 {
     return index_put_impl("index_fill_", t, dim, index, NULL, value, 0);
 }

@@ -14,7 +14,7 @@
  * other inputs' shapes: torch.cat({torch.zeros(0), x}) is x. */
 static int cat_skips(const ct_tensor *t) { return t->ndim == 1 && t->sizes[0] == 0; }
 
-ct_tensor *ct_cat(int n, ct_tensor *const *tensors, int dim)
+ct_tensor *ct_raw_cat(int n, ct_tensor *const *tensors, int dim)
 {
     const char *op = "cat";
     char a[128], b[128];
@@ -97,7 +97,7 @@ ct_tensor *ct_cat(int n, ct_tensor *const *tensors, int dim)
     return out;
 }
 
-ct_tensor *ct_stack(int n, ct_tensor *const *tensors, int dim)
+ct_tensor *ct_raw_stack(int n, ct_tensor *const *tensors, int dim)
 {
     const char *op = "stack";
     char a[128], b[128];
@@ -135,7 +135,7 @@ ct_tensor *ct_stack(int n, ct_tensor *const *tensors, int dim)
     for (int i = 0; i < n && ok; i++)
         ok = (views[i] = ct_raw_unsqueeze(tensors[i], d)) != NULL;
     if (ok)
-        out = ct_cat(n, views, d);
+        out = ct_raw_cat(n, views, d);
     for (int i = 0; i < n; i++)
         ct_release(views[i]);
     free(views);
@@ -170,7 +170,7 @@ static int narrow_pieces(ct_tensor *t, int d, int n, const int64_t *lengths, int
     return n;
 }
 
-int ct_split(ct_tensor *t, int64_t split_size, int dim, ct_tensor **out, int max_out)
+int ct_raw_split(ct_tensor *t, int64_t split_size, int dim, ct_tensor **out, int max_out)
 {
     int d;
     if (split_dim("split", t, dim, &d) < 0)
@@ -185,7 +185,7 @@ int ct_split(ct_tensor *t, int64_t split_size, int dim, ct_tensor **out, int max
     return narrow_pieces(t, d, (int)count, NULL, split_size, out, out ? max_out : 0);
 }
 
-int ct_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int dim, ct_tensor **out)
+int ct_raw_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int dim, ct_tensor **out)
 {
     int d;
     if (split_dim("split", t, dim, &d) < 0)
@@ -208,7 +208,7 @@ int ct_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int dim, ct_tensor
     return narrow_pieces(t, d, n, sizes, 0, out, out ? n : 0);
 }
 
-int ct_chunk(ct_tensor *t, int chunks, int dim, ct_tensor **out, int max_out)
+int ct_raw_chunk(ct_tensor *t, int chunks, int dim, ct_tensor **out, int max_out)
 {
     int d;
     if (split_dim("chunk", t, dim, &d) < 0)
@@ -218,5 +218,5 @@ int ct_chunk(ct_tensor *t, int chunks, int dim, ct_tensor **out, int max_out)
     int64_t size = t->sizes[d];
     if (size == 0) /* PyTorch keeps the count: `chunks` empty pieces */
         return narrow_pieces(t, d, chunks, NULL, 0, out, out ? max_out : 0);
-    return ct_split(t, (size + chunks - 1) / chunks, dim, out, max_out);
+    return ct_raw_split(t, (size + chunks - 1) / chunks, dim, out, max_out);
 }

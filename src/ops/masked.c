@@ -58,13 +58,13 @@ static int masked_fill_impl(const char *op, ct_tensor *t, ct_tensor *mask, ct_sc
     return 0;
 }
 
-int ct_masked_fill_(ct_tensor *t, ct_tensor *mask, ct_scalar value)
+int ct_raw_masked_fill_(ct_tensor *t, ct_tensor *mask, ct_scalar value)
 {
     return masked_fill_impl("masked_fill_", t, mask, value);
 }
 
 /* Out of place, t and mask broadcast to each other (PyTorch's rule). */
-ct_tensor *ct_masked_fill(ct_tensor *t, ct_tensor *mask, ct_scalar value)
+ct_tensor *ct_raw_masked_fill(ct_tensor *t, ct_tensor *mask, ct_scalar value)
 {
     const char *op = "masked_fill";
     int ndim;
@@ -92,7 +92,7 @@ static int64_t mask_count(const ct_tensor *mask, int ndim, const int64_t *shape)
     return ct_cpu_mask_count(&loop);
 }
 
-ct_tensor *ct_masked_select(ct_tensor *t, ct_tensor *mask)
+ct_tensor *ct_raw_masked_select(ct_tensor *t, ct_tensor *mask)
 {
     const char *op = "masked_select";
     int ndim;
@@ -113,7 +113,7 @@ ct_tensor *ct_masked_select(ct_tensor *t, ct_tensor *mask)
     return out;
 }
 
-int ct_masked_scatter_(ct_tensor *t, ct_tensor *mask, ct_tensor *src)
+int ct_raw_masked_scatter_(ct_tensor *t, ct_tensor *mask, ct_tensor *src)
 {
     const char *op = "masked_scatter_";
     if (check_mask(op, t, mask) < 0 || ct_check_same_device(op, t, src) < 0 ||

@@ -55,7 +55,7 @@ static void run_clamp(ct_tensor *out, ct_tensor *src, const ct_scalar *min, cons
     ct_cpu_clamp(out->dtype, min, max, &loop);
 }
 
-ct_tensor *ct_clamp(ct_tensor *t, const ct_scalar *min, const ct_scalar *max)
+ct_tensor *ct_raw_clamp(ct_tensor *t, const ct_scalar *min, const ct_scalar *max)
 {
     if (!min && !max) {
         ct_fail("clamp: at least one of min and max must be given");
@@ -72,7 +72,7 @@ ct_tensor *ct_clamp(ct_tensor *t, const ct_scalar *min, const ct_scalar *max)
     return out;
 }
 
-int ct_clamp_(ct_tensor *t, const ct_scalar *min, const ct_scalar *max)
+int ct_raw_clamp_(ct_tensor *t, const ct_scalar *min, const ct_scalar *max)
 {
     if (!min && !max)
         return ct_fail("clamp_: at least one of min and max must be given");
@@ -89,7 +89,7 @@ int ct_clamp_(ct_tensor *t, const ct_scalar *min, const ct_scalar *max)
 
 /* ---------------------------------------------------------------- where */
 
-ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b)
 {
     if (cond->dtype != CT_BOOL && cond->dtype != CT_UINT8) {
         ct_fail("where: the condition must be a bool (or uint8) tensor, got %s", ct_dtype_name(cond->dtype));
@@ -137,11 +137,11 @@ static ct_tensor *activation(ct_activation act, ct_tensor *t, double p0, double 
     return out;
 }
 
-ct_tensor *ct_leaky_relu(ct_tensor *t, double slope) { return activation(CT_ACT_LEAKY_RELU, t, slope, 0); }
+ct_tensor *ct_raw_leaky_relu(ct_tensor *t, double slope) { return activation(CT_ACT_LEAKY_RELU, t, slope, 0); }
 
-ct_tensor *ct_elu(ct_tensor *t, double alpha) { return activation(CT_ACT_ELU, t, alpha, 0); }
+ct_tensor *ct_raw_elu(ct_tensor *t, double alpha) { return activation(CT_ACT_ELU, t, alpha, 0); }
 
-ct_tensor *ct_softplus(ct_tensor *t, double beta, double threshold)
+ct_tensor *ct_raw_softplus(ct_tensor *t, double beta, double threshold)
 {
     if (beta == 0) {
         ct_fail("softplus: beta must not be 0");
@@ -214,9 +214,9 @@ static ct_tensor *lerp(ct_tensor *a, ct_tensor *b, ct_tensor *weight, double w)
     return out;
 }
 
-ct_tensor *ct_lerp(ct_tensor *a, ct_tensor *b, ct_tensor *weight) { return lerp(a, b, weight, 0); }
+ct_tensor *ct_raw_lerp(ct_tensor *a, ct_tensor *b, ct_tensor *weight) { return lerp(a, b, weight, 0); }
 
-ct_tensor *ct_lerp_scalar(ct_tensor *a, ct_tensor *b, double weight) { return lerp(a, b, NULL, weight); }
+ct_tensor *ct_raw_lerp_scalar(ct_tensor *a, ct_tensor *b, double weight) { return lerp(a, b, NULL, weight); }
 
 /* ---------------------------------------------------------------- allclose / equal */
 

@@ -28,5 +28,38 @@ ct_tensor *ct_raw_narrow(ct_tensor *t, int dim, int64_t start, int64_t length);
 ct_tensor *ct_raw_select(ct_tensor *t, int dim, int64_t index);
 ct_tensor *ct_raw_as_strided(ct_tensor *t, int ndim, const int64_t *sizes, const int64_t *strides,
                          int64_t offset);
+ct_tensor *ct_raw_cat(int n, ct_tensor *const *tensors, int dim);
+ct_tensor *ct_raw_stack(int n, ct_tensor *const *tensors, int dim);
+int ct_raw_split(ct_tensor *t, int64_t split_size, int dim, ct_tensor **out, int max_out);
+int ct_raw_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int dim, ct_tensor **out);
+int ct_raw_chunk(ct_tensor *t, int chunks, int dim, ct_tensor **out, int max_out);
+ct_tensor *ct_raw_unary(ct_unary_op op, ct_tensor *t);
+int ct_raw_unary_(ct_unary_op op, ct_tensor *t);
+ct_tensor *ct_raw_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_binary_scalar(ct_binary_op op, ct_tensor *a, ct_scalar s, int reversed);
+int ct_raw_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b);
+int ct_raw_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s);
+ct_tensor *ct_raw_add_scaled(ct_tensor *a, ct_tensor *b, ct_scalar alpha);
+int ct_raw_add_scaled_(ct_tensor *a, ct_tensor *b, ct_scalar alpha);
+ct_tensor *ct_raw_clamp(ct_tensor *t, const ct_scalar *min, const ct_scalar *max);
+int ct_raw_clamp_(ct_tensor *t, const ct_scalar *min, const ct_scalar *max);
+ct_tensor *ct_raw_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_leaky_relu(ct_tensor *t, double slope);
+ct_tensor *ct_raw_elu(ct_tensor *t, double alpha);
+ct_tensor *ct_raw_softplus(ct_tensor *t, double beta, double threshold);
+ct_tensor *ct_raw_lerp(ct_tensor *a, ct_tensor *b, ct_tensor *weight);
+ct_tensor *ct_raw_lerp_scalar(ct_tensor *a, ct_tensor *b, double weight);
+ct_tensor *ct_raw_index_select(ct_tensor *t, int dim, ct_tensor *index);
+ct_tensor *ct_raw_gather(ct_tensor *t, int dim, ct_tensor *index);
+ct_tensor *ct_raw_scatter(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_raw_scatter_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_raw_scatter_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_raw_index_add_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_raw_index_copy_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
+int ct_raw_index_fill_(ct_tensor *t, int dim, ct_tensor *index, ct_scalar value);
+ct_tensor *ct_raw_masked_fill(ct_tensor *t, ct_tensor *mask, ct_scalar value);
+int ct_raw_masked_fill_(ct_tensor *t, ct_tensor *mask, ct_scalar value);
+ct_tensor *ct_raw_masked_select(ct_tensor *t, ct_tensor *mask);
+int ct_raw_masked_scatter_(ct_tensor *t, ct_tensor *mask, ct_tensor *src);
 
 #endif

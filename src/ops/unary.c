@@ -57,7 +57,7 @@ static int result_dtype(const char *name, ct_unary_op op, ct_dtype in, ct_dtype 
     return 0;
 }
 
-ct_tensor *ct_unary(ct_unary_op op, ct_tensor *t)
+ct_tensor *ct_raw_unary(ct_unary_op op, ct_tensor *t)
 {
     ct_dtype out_dtype = CT_FLOAT32;
     if (result_dtype(ct_unary_name(op), op, t->dtype, &out_dtype) < 0)
@@ -74,7 +74,7 @@ ct_tensor *ct_unary(ct_unary_op op, ct_tensor *t)
     return out;
 }
 
-int ct_unary_(ct_unary_op op, ct_tensor *t)
+int ct_raw_unary_(ct_unary_op op, ct_tensor *t)
 {
     char name[32];
     snprintf(name, sizeof name, "%s_", ct_unary_name(op));
