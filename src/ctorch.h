@@ -102,6 +102,8 @@ char *ct_shape_str(const ct_tensor *t, char *buf, size_t buflen);
 
 /* Bytes held by live CPU storages (all threads). */
 int64_t ct_memory_live_bytes(void);
+/* Returns the freed large blocks kept for reuse to the system. */
+void ct_empty_cache(void);
 
 /* ---------------------------------------------------------------- element access */
 int ct_item(const ct_tensor *t, ct_scalar *out);                 /* one-element tensors */

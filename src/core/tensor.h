@@ -85,7 +85,7 @@ ct_dtype ct_result_type_scalar(const ct_tensor *a, ct_scalar s);
 
 /* ---- memory (storage.c): aligned host allocation */
 void *ct_alloc(size_t nbytes);
-void ct_free(void *p);
+void ct_free(void *p, size_t nbytes); /* nbytes as given to ct_alloc */
 
 /* ---- scalars (dtype.c) */
 /* Writes s converted to dtype into dst (ct_dtype_size(dtype) bytes). */

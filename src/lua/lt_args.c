@@ -41,6 +41,8 @@ ct_scalar lt_check_scalar(lua_State *L, int idx)
             lt_error(L);
         return s;
     }
+    if (lt_is_tensor(L, idx)) /* a closed tensor: say so rather than "number expected" */
+        lt_check_tensor(L, idx);
     luaL_typeerror(L, idx, "number");
     return ct_scalar_int(0);
 }
