@@ -206,7 +206,7 @@ typedef enum ct_reduce_op {
 } ct_reduce_op;
 /* Reduce over the dims listed (ndims == 0 means all dims). */
 ct_tensor *ct_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *dims, int keepdim);
-/* Sum with an explicit result dtype (ints sum to int64 by default, as in PyTorch). */
+/* Sums a broadcast result back to sizes (the inverse of broadcasting). */
 ct_tensor *ct_sum_to_size(ct_tensor *t, int ndim, const int64_t *sizes); /* undo broadcasting */
 ct_tensor *ct_var(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim);
 ct_tensor *ct_std(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim);

@@ -112,7 +112,7 @@ static ct_tensor *finish(ct_tensor *acc, ct_dtype out_dtype)
     return out;
 }
 
-ct_tensor *ct_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *dims, int keepdim)
+ct_tensor *ct_raw_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *dims, int keepdim)
 {
     if ((unsigned)op >= CT_NUM_REDUCE_OPS) {
         ct_fail("reduce: invalid op %d", (int)op);
@@ -161,7 +161,7 @@ ct_tensor *ct_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *dims, 
     return finish(acc, out_dtype);
 }
 
-ct_tensor *ct_sum_to_size(ct_tensor *t, int ndim, const int64_t *sizes)
+ct_tensor *ct_raw_sum_to_size(ct_tensor *t, int ndim, const int64_t *sizes)
 {
     if (ct_check_sizes("sum_to_size", ndim, sizes) < 0)
         return NULL;
@@ -181,7 +181,7 @@ ct_tensor *ct_sum_to_size(ct_tensor *t, int ndim, const int64_t *sizes)
             dims[n++] = d;
     if (n == 0) /* already that shape, as in PyTorch the tensor itself */
         return ct_retain(t);
-    ct_tensor *summed = ct_reduce(CT_SUM, t, n, dims, 1);
+    ct_tensor *summed = ct_raw_reduce(CT_SUM, t, n, dims, 1);
     if (!summed)
         return NULL;
     ct_tensor *out = ct_raw_view(summed, ndim, sizes);

@@ -33,7 +33,8 @@ static int arg_reduce(const char *name, bool is_max, const ct_tensor *t, const s
 {
     if (v->sizes[d] == 0) {
         char shape[128];
-        return ct_fail("%s: cannot reduce over dim %d of size 0 (input shape %s): the operation has no identity",
+        return ct_fail("%s: cannot reduce over dim %d of size 0 (input shape %s): the operation has no "
+                       "identity",
                        name, d + 1, ct_shape_str(t, shape, sizeof shape));
     }
     ct_tensor *vals = NULL, *idx = ct_empty(ndim, sizes, CT_INT64);
@@ -56,9 +57,7 @@ static int arg_reduce(const char *name, bool is_max, const ct_tensor *t, const s
     }
     ct_reduce_geom g;
     ct_reduce_geom_build(&g, v->ndim, v->sizes, v->strides, out_strides, mask, true);
-    int64_t es = (int64_t)ct_dtype_size(t->dtype);
-    const char *in = (const char *)t->storage->data + t->offset * es;
-    if (ct_cpu_arg_reduce(&g, is_max, t->dtype, in, vals ? ct_tensor_data(vals) : NULL,
+    if (ct_cpu_arg_reduce(&g, is_max, t->dtype, ct_tensor_data(t), vals ? ct_tensor_data(vals) : NULL,
                           (int64_t *)ct_tensor_data(idx)) < 0) {
         ct_release(vals);
         ct_release(idx);
@@ -96,12 +95,12 @@ static int minmax_dim(const char *name, bool is_max, ct_tensor *t, int dim, int 
     return arg_reduce(name, is_max, t, &v, d, ndim, sizes, values, indices);
 }
 
-int ct_max_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices)
+int ct_raw_max_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices)
 {
     return minmax_dim("max", true, t, dim, keepdim, values, indices);
 }
 
-int ct_min_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices)
+int ct_raw_min_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices)
 {
     return minmax_dim("min", false, t, dim, keepdim, values, indices);
 }
@@ -145,7 +144,7 @@ ct_tensor *ct_argmin(ct_tensor *t, int dim, int all_dims, int keepdim)
     return arg_index("argmin", false, t, dim, all_dims, keepdim);
 }
 
-ct_tensor *ct_cumsum(ct_tensor *t, int dim)
+ct_tensor *ct_raw_cumsum(ct_tensor *t, int dim)
 {
     int d;
     if (ct_wrap_dim("cumsum", dim, t->ndim, &d) < 0)

@@ -49,17 +49,17 @@ static ct_tensor *variance(const char *name, ct_tensor *t, int ndims, const int 
     return finish(acc, t->dtype);
 }
 
-ct_tensor *ct_var(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim)
+ct_tensor *ct_raw_var(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim)
 {
     return variance("var", t, ndims, dims, correction, keepdim, false);
 }
 
-ct_tensor *ct_std(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim)
+ct_tensor *ct_raw_std(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim)
 {
     return variance("std", t, ndims, dims, correction, keepdim, true);
 }
 
-ct_tensor *ct_norm(ct_tensor *t, double p, int ndims, const int *dims, int keepdim)
+ct_tensor *ct_raw_norm(ct_tensor *t, double p, int ndims, const int *dims, int keepdim)
 {
     bool mask[CT_MAX_DIMS];
     if (ct_reduce_check_float("norm", t) < 0 || ct_reduce_mask("norm", t, ndims, dims, mask) < 0)
