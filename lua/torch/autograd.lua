@@ -127,6 +127,43 @@ local function outputs_of(fn, inputs)
   return as_list(table.pack(fn(table.unpack(inputs, 1, inputs.n or #inputs))))
 end
 
+-- The outputs of fn, flattened and without history.  fn runs with grad mode
+-- as the caller has it (not under no_grad): a function that itself calls
+-- autograd.grad, as in a check of second derivatives, needs its graph.
+local function evaluate(fn, inputs)
+  local outs = outputs_of(fn, inputs)
+  for i, out in ipairs(outs) do outs[i] = out:detach():reshape(-1):clone() end
+  return outs
+end
+
+-- get(e) and set(e, v) for element e (1-based, in row-major order) of x's
+-- data, whatever its strides.
+local function element_access(x)
+  local d = x.data
+  if d:is_contiguous() then
+    local flat = d:view(-1)
+    return function(e) return flat[e] end, function(e, v) flat[e] = v end
+  end
+  local shape = d.shape
+  local function locate(e) -- the 1-D view that holds element e, and e's place in it
+    local idx, rest = {}, e - 1
+    for i = #shape, 1, -1 do
+      idx[i] = rest % shape[i] + 1
+      rest = rest // shape[i]
+    end
+    local v = d
+    for i = 1, #shape - 1 do v = v:select(1, idx[i]) end
+    return v, idx[#shape]
+  end
+  return function(e)
+    local v, i = locate(e)
+    return v[i]
+  end, function(e, value)
+    local v, i = locate(e)
+    v[i] = value
+  end
+end
+
 function autograd.gradcheck(fn, inputs, opts)
   opts = opts or {}
   local eps, atol, rtol = opts.eps or 1e-6, opts.atol or 1e-5, opts.rtol or 1e-3
@@ -148,37 +185,45 @@ function autograd.gradcheck(fn, inputs, opts)
     return false, msg
   end
 
+  -- analytical, for every output before any input is perturbed (perturbing
+  -- changes the inputs' versions, which the graph's saved tensors check):
+  -- analytic[oi][j][k] is the gradient of element j of output oi with
+  -- respect to differentiable input k, flattened, or nil
   local outputs = outputs_of(fn, inputs)
+  local analytic = {}
   for oi, out in ipairs(outputs) do
     local n_out = out:numel()
     local flat_out = out:reshape(-1)
-    -- analytical: one backward per output element
-    local analytic = {}
+    analytic[oi] = {}
     for j = 1, n_out do
+      local row = {}
       if out.requires_grad then
         local onehot = torch.zeros(n_out, { dtype = out.dtype })
         onehot[j] = 1
         local grads = torch.autograd.grad({ flat_out }, diff_inputs,
           { grad_outputs = { onehot }, retain_graph = true, allow_unused = true })
-        analytic[j] = grads
-      else
-        analytic[j] = {}
+        for k = 1, #diff_inputs do
+          if grads[k] then row[k] = grads[k]:reshape(-1) end
+        end
       end
+      analytic[oi][j] = row
     end
-    -- numerical: perturb each input element
-    for k, x in ipairs(diff_inputs) do
-      local flat_x = x.data:view(-1)
-      for e = 1, x:numel() do
-        local orig = flat_x[e]
-        flat_x[e] = orig + eps
-        local plus = torch.no_grad(function() return outputs_of(fn, inputs)[oi]:reshape(-1):clone() end)
-        flat_x[e] = orig - eps
-        local minus = torch.no_grad(function() return outputs_of(fn, inputs)[oi]:reshape(-1):clone() end)
-        flat_x[e] = orig
-        for j = 1, n_out do
-          local numeric = (plus[j] - minus[j]) / (2 * eps)
-          local g = analytic[j][k]
-          local a = g and g:reshape(-1)[e] or 0
+  end
+  -- numerical: central differences, perturbing one input element at a time
+  for k, x in ipairs(diff_inputs) do
+    local get, set = element_access(x)
+    for e = 1, x:numel() do
+      local orig = get(e)
+      set(e, orig + eps)
+      local plus = evaluate(fn, inputs)
+      set(e, orig - eps)
+      local minus = evaluate(fn, inputs)
+      set(e, orig)
+      for oi = 1, #outputs do
+        for j = 1, outputs[oi]:numel() do
+          local numeric = (plus[oi][j] - minus[oi][j]) / (2 * eps)
+          local g = analytic[oi][j][k]
+          local a = g and g[e] or 0
           if math.abs(a - numeric) > atol + rtol * math.abs(numeric) then
             return fail(string.format(
               'Jacobian mismatch for output %d element %d with respect to input %d element %d: '

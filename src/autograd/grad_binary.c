@@ -97,11 +97,17 @@ static int binary_backward(ct_node *self, ct_tensor *const *grads, ct_tensor **g
         }
         break;
     case CT_POW:
-        if (want_a) { /* g * b * a^(b - 1) */
+        if (want_a) { /* g * b * a^(b - 1), taken as 0 where b == 0 (0 * 0^-1 would be nan) */
             t1 = ct_binary_scalar(CT_SUB, b, ct_scalar_int(1), 0);
             t2 = t1 ? ct_binary(CT_POW, a, t1) : NULL;
             t3 = t2 ? ct_binary(CT_MUL, b, t2) : NULL;
-            gi[0] = t3 ? ct_binary(CT_MUL, g, t3) : NULL;
+            ct_tensor *prod = t3 ? ct_binary(CT_MUL, g, t3) : NULL;
+            ct_tensor *zero_exp = prod ? ct_binary_scalar(CT_EQ, b, ct_scalar_int(0), 0) : NULL;
+            ct_tensor *zeros = zero_exp ? ct_zeros(0, NULL, prod->dtype) : NULL;
+            gi[0] = zeros ? ct_where(zero_exp, zeros, prod) : NULL;
+            ct_release(prod);
+            ct_release(zero_exp);
+            ct_release(zeros);
             ct_release(t1);
             ct_release(t2);
             ct_release(t3);

@@ -70,6 +70,55 @@ static int64_t reduced_count(const reduce_node *n)
 static ct_tensor *times(ct_tensor *a, ct_tensor *b) { return a && b ? ct_binary(CT_MUL, a, b) : NULL; }
 static ct_tensor *over(ct_tensor *a, ct_tensor *b) { return a && b ? ct_binary(CT_DIV, a, b) : NULL; }
 
+/* value (consumed), with 0 where key == 0: where a formula would give 0/0 or
+ * 0 * inf, PyTorch's subgradient is 0. */
+static ct_tensor *zero_where_zero(ct_tensor *key, ct_tensor *value)
+{
+    ct_tensor *is0 = key && value ? ct_binary_scalar(CT_EQ, key, ct_scalar_int(0), 0) : NULL;
+    ct_tensor *z = is0 ? ct_zeros(0, NULL, value->dtype) : NULL;
+    ct_tensor *r = z ? ct_where(is0, z, value) : NULL;
+    ct_release(is0);
+    ct_release(z);
+    ct_release(value);
+    return r;
+}
+
+/* The gradient of prod: g times the product of the other elements of the
+ * slice.  That is y / x where x != 0; at a zero it is the product of the
+ * slice's non-zero elements when that zero is the slice's only one, else 0.
+ * ge, ye: g and y broadcast to the input's shape. */
+static ct_tensor *prod_grad(const reduce_node *n, ct_tensor *x, ct_tensor *ge, ct_tensor *ye)
+{
+    ct_tensor *t[10] = {0}, *r = NULL;
+    ct_scalar has_zero;
+    t[0] = ct_binary_scalar(CT_EQ, x, ct_scalar_int(0), 0);
+    t[1] = t[0] ? ct_raw_reduce(CT_ANY, t[0], 0, NULL, 0) : NULL;
+    if (!t[1] || ct_item(t[1], &has_zero) < 0)
+        goto done;
+    if (!has_zero.i) {
+        r = over(t[2] = times(ge, ye), x);
+        goto done;
+    }
+    ct_dtype dt = x->dtype;
+    t[2] = ct_ones(0, NULL, dt);
+    t[3] = t[2] ? ct_where(t[0], t[2], x) : NULL;                 /* zeros replaced by 1 */
+    t[4] = t[3] ? ct_reduce(CT_PROD, t[3], n->ndims, n->dims, 1) : NULL; /* product of the non-zeros */
+    t[5] = ct_to_dtype(t[0], dt);
+    t[6] = t[5] ? ct_reduce(CT_SUM, t[5], n->ndims, n->dims, 1) : NULL;  /* zeros per slice */
+    t[7] = t[6] ? ct_binary_scalar(CT_EQ, t[6], ct_scalar_int(1), 0) : NULL;
+    t[8] = ct_zeros(0, NULL, dt);
+    ct_tensor *at_zero = t[4] && t[7] && t[8] ? ct_where(t[7], t[4], t[8]) : NULL;
+    ct_tensor *elsewhere = t[3] ? ct_binary(CT_DIV, ye, t[3]) : NULL;
+    t[9] = at_zero && elsewhere ? ct_where(t[0], at_zero, elsewhere) : NULL;
+    r = times(ge, t[9]);
+    ct_release(at_zero);
+    ct_release(elsewhere);
+done:
+    for (int i = 0; i < 10; i++)
+        ct_release(t[i]);
+    return r;
+}
+
 static int reduce_backward(ct_node *self, ct_tensor *const *grads, ct_tensor **gi)
 {
     reduce_node *n = (reduce_node *)self;
@@ -97,10 +146,10 @@ static int reduce_backward(ct_node *self, ct_tensor *const *grads, ct_tensor **g
             t[0] = expand_back(n, g);
             r = t[0] ? ct_binary_scalar(CT_DIV, t[0], ct_scalar_int(reduced_count(n)), 0) : NULL;
             break;
-        case CT_PROD: /* g * prod / x  (inputs with zeros get no special care) */
+        case CT_PROD:
             t[0] = expand_back(n, g);
             t[1] = expand_back(n, y);
-            r = over(t[2] = times(t[0], t[1]), x);
+            r = t[0] && t[1] ? prod_grad(n, x, t[0], t[1]) : NULL;
             break;
         case CT_AMAX:
         case CT_AMIN: { /* evenly among the elements equal to the extreme */
@@ -119,26 +168,28 @@ static int reduce_backward(ct_node *self, ct_tensor *const *grads, ct_tensor **g
         }
         break;
     case RK_VAR:
-    case RK_STD: { /* var: 2 (x - mean) / (N - c); std: (x - mean) / ((N - c) std) */
+    case RK_STD: { /* var: 2 (x - mean) / (N - c); std: (x - mean) / ((N - c) std), 0 where std == 0 */
         t[0] = ct_reduce(CT_MEAN, x, n->ndims, n->dims, 1);
         t[1] = t[0] ? ct_binary(CT_SUB, x, t[0]) : NULL;
         double denom = (double)(reduced_count(n) - n->correction);
         t[2] = expand_back(n, g);
-        t[3] = times(t[1], t[2]);
         if (n->kind == RK_VAR) {
+            t[3] = times(t[1], t[2]);
             r = t[3] ? ct_binary_scalar(CT_MUL, t[3], ct_scalar_float(2.0 / denom), 0) : NULL;
         } else {
             t[4] = expand_back(n, y);
             t[5] = t[4] ? ct_binary_scalar(CT_MUL, t[4], ct_scalar_float(denom), 0) : NULL;
-            r = over(t[3], t[5]);
+            t[6] = zero_where_zero(t[4], over(t[2], t[5]));
+            r = times(t[1], t[6]);
         }
         break;
     }
-    case RK_NORM: {
+    case RK_NORM: { /* 0 where the norm is 0, as in PyTorch (a subgradient) */
         t[0] = expand_back(n, g);
         t[1] = expand_back(n, y);
         if (n->p == 2) { /* g x / norm */
-            r = over(t[2] = times(t[0], x), t[1]);
+            t[2] = zero_where_zero(t[1], over(t[0], t[1]));
+            r = times(x, t[2]);
         } else if (n->p == 1) {
             r = times(t[0], t[2] = ct_unary(CT_SIGN, x));
         } else if (isinf(n->p)) { /* like amax of |x|, with the sign of x */
@@ -151,13 +202,15 @@ static int reduce_backward(ct_node *self, ct_tensor *const *grads, ct_tensor **g
             ct_tensor *share = times(t[6], t[7]);
             r = times(t[0], share);
             ct_release(share);
-        } else { /* g x |x|^(p-2) / norm^(p-1) */
+        } else { /* g sign(x) |x|^(p-1) / norm^(p-1): written with sign(x) rather than x |x|^(p-2)
+                  * so that zeros of x give 0 (not 0 * inf) for p > 1, and masked for p < 1 */
             t[2] = ct_unary(CT_ABS, x);
-            t[3] = t[2] ? ct_binary_scalar(CT_POW, t[2], ct_scalar_float(n->p - 2), 0) : NULL;
-            t[4] = t[1] ? ct_binary_scalar(CT_POW, t[1], ct_scalar_float(n->p - 1), 0) : NULL;
-            t[5] = times(t[0], x);
-            t[6] = times(t[5], t[3]);
-            r = over(t[6], t[4]);
+            t[3] = t[2] ? ct_binary_scalar(CT_POW, t[2], ct_scalar_float(n->p - 1), 0) : NULL;
+            t[4] = ct_unary(CT_SIGN, x);
+            t[5] = zero_where_zero(x, times(t[4], t[3]));
+            t[6] = t[1] ? ct_binary_scalar(CT_POW, t[1], ct_scalar_float(n->p - 1), 0) : NULL;
+            t[7] = zero_where_zero(t[1], over(t[0], t[6]));
+            r = times(t[5], t[7]);
         }
         break;
     }
@@ -241,8 +294,10 @@ ct_tensor *ct_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *dims, 
 
 ct_tensor *ct_sum_to_size(ct_tensor *t, int ndim, const int64_t *sizes)
 {
-    return record("SumToSizeBackward", RK_SUM_TO_SIZE, CT_SUM, t, ct_raw_sum_to_size(t, ndim, sizes), 0, NULL, 0,
-                  0, 0);
+    ct_tensor *out = ct_raw_sum_to_size(t, ndim, sizes);
+    if (out == t) /* already that shape: t itself, whose history must stay as it is */
+        return out;
+    return record("SumToSizeBackward", RK_SUM_TO_SIZE, CT_SUM, t, out, 0, NULL, 0, 0, 0);
 }
 
 ct_tensor *ct_var(ct_tensor *t, int ndims, const int *dims, int64_t correction, int keepdim)
@@ -287,8 +342,18 @@ static int select_dim(int is_max, ct_tensor *t, int dim, int keepdim, ct_tensor 
         *indices = NULL;
         return -1;
     }
+    /* a private copy: the caller gets the indices to keep or change (the
+     * Lua binding turns them 1-based in place), the backward needs these */
+    ct_tensor *kept = ct_raw_clone(*indices);
+    if (!kept) {
+        ct_release(*values);
+        ct_release(*indices);
+        *values = *indices = NULL;
+        return -1;
+    }
     reduce_node *n = (reduce_node *)(*values)->autograd->grad_fn;
-    ct_saved_set(&n->indices, *indices, NULL, 0);
+    ct_saved_set(&n->indices, kept, NULL, 0);
+    ct_release(kept);
     return 0;
 }
 

@@ -47,7 +47,7 @@ static saves what_to_save(int kind)
 {
     switch (kind) {
     case CT_EXP: case CT_EXPM1: case CT_SQRT: case CT_RSQRT: case CT_TAN: case CT_TANH:
-    case CT_SIGMOID: case CT_RELU: case CT_RECIPROCAL: case ACT_ELU:
+    case CT_SIGMOID: case CT_RELU: case CT_RECIPROCAL:
         return SAVE_OUTPUT;
     case CT_NEG: case CT_SIGN: case CT_FLOOR: case CT_CEIL: case CT_ROUND: case CT_TRUNC:
     case CT_FRAC:
@@ -150,10 +150,11 @@ static ct_tensor *formula(unary_node *n, ct_tensor *g, ct_tensor *v)
         r = mul(g, keep(&s, shift(keep(&s, scale(pos, 1 - n->p1)), n->p1)));
         break;
     }
-    case ACT_ELU: { /* x > 0: 1, else y + alpha  (y saved) */
+    case ACT_ELU: { /* x > 0: 1, else alpha exp(x).  The input is saved: from the
+                     * output, y > 0 tells x > 0 only when alpha >= 0. */
         ct_tensor *pos = keep(&s, mask(v, CT_GT, 0, dt));
         ct_tensor *neg = keep(&s, rsub(1, pos));
-        ct_tensor *slope = keep(&s, mul(neg, keep(&s, shift(v, n->p1))));
+        ct_tensor *slope = keep(&s, mul(neg, keep(&s, scale(keep(&s, apply(CT_EXP, v)), n->p1))));
         r = mul(g, keep(&s, ct_binary(CT_ADD, pos, slope)));
         break;
     }

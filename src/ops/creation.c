@@ -7,7 +7,7 @@
 #include "core/loop.h"
 #include "cpu/copy.h"
 
-int ct_fill_(ct_tensor *t, ct_scalar value)
+int ct_raw_fill_(ct_tensor *t, ct_scalar value)
 {
     int64_t buf[2] = {0, 0}; /* room for the widest dtype, suitably aligned */
     ct_scalar_store(value, t->dtype, buf);
@@ -21,7 +21,7 @@ int ct_fill_(ct_tensor *t, ct_scalar value)
     return 0;
 }
 
-int ct_zero_(ct_tensor *t) { return ct_fill_(t, ct_scalar_int(0)); }
+int ct_raw_zero_(ct_tensor *t) { return ct_raw_fill_(t, ct_scalar_int(0)); }
 
 /* ct_empty + fill, with errors naming the op the user called. */
 static ct_tensor *filled(const char *op, int ndim, const int64_t *sizes, ct_scalar value, ct_dtype dtype)
@@ -34,7 +34,7 @@ static ct_tensor *filled(const char *op, int ndim, const int64_t *sizes, ct_scal
         return NULL;
     ct_tensor *t = ct_empty(ndim, sizes, dtype);
     if (t)
-        ct_fill_(t, value);
+        ct_raw_fill_(t, value);
     return t;
 }
 

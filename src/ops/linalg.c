@@ -291,7 +291,7 @@ static ct_tensor *product(const char *op, ct_tensor *a, ct_tensor *b, const ct_t
 
 /* ---------------------------------------------------------------- public ops */
 
-ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_mm(ct_tensor *a, ct_tensor *b)
 {
     if (check_operands("mm", a, b) < 0)
         return NULL;
@@ -300,7 +300,7 @@ ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b)
     return product("mm", a, b, NULL, 1, 0);
 }
 
-ct_tensor *ct_mv(ct_tensor *a, ct_tensor *v)
+ct_tensor *ct_raw_mv(ct_tensor *a, ct_tensor *v)
 {
     if (check_operands("mv", a, v) < 0)
         return NULL;
@@ -309,7 +309,7 @@ ct_tensor *ct_mv(ct_tensor *a, ct_tensor *v)
     return product("mv", a, v, NULL, 1, 0);
 }
 
-ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_bmm(ct_tensor *a, ct_tensor *b)
 {
     if (check_operands("bmm", a, b) < 0)
         return NULL;
@@ -324,7 +324,7 @@ ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b)
     return product("bmm", a, b, NULL, 1, 0);
 }
 
-ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_dot(ct_tensor *a, ct_tensor *b)
 {
     if (check_operands("dot", a, b) < 0)
         return NULL;
@@ -333,7 +333,7 @@ ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b)
     return product("dot", a, b, NULL, 1, 0);
 }
 
-ct_tensor *ct_matmul(ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_matmul(ct_tensor *a, ct_tensor *b)
 {
     if (check_operands("matmul", a, b) < 0)
         return NULL;
@@ -344,7 +344,7 @@ ct_tensor *ct_matmul(ct_tensor *a, ct_tensor *b)
 
 /* PyTorch computes outer as a column times a row, elementwise: any dtypes,
  * promoted. */
-ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b)
+ct_tensor *ct_raw_outer(ct_tensor *a, ct_tensor *b)
 {
     if (a->ndim != 1 || b->ndim != 1)
         return fail_dims("outer", "1-D tensors", a, b), NULL;
@@ -358,7 +358,7 @@ ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b)
 
 static int is_integral(double x) { return x >= -9.0e18 && x <= 9.0e18 && x == (double)(int64_t)x; }
 
-ct_tensor *ct_addmm(ct_tensor *c, ct_tensor *a, ct_tensor *b, double beta, double alpha)
+ct_tensor *ct_raw_addmm(ct_tensor *c, ct_tensor *a, ct_tensor *b, double beta, double alpha)
 {
     if (check_operands("addmm", a, b) < 0 || ct_check_same_device("addmm", c, a) < 0)
         return NULL;

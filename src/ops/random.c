@@ -55,12 +55,12 @@ static int run_fill(ct_tensor *t, ct_random_job *job)
         return -1;
     job->data = ct_tensor_data(tmp);
     ct_parallel_for(n, RANDOM_GRAIN, ct_cpu_random_fill, job);
-    int rc = ct_copy_(t, tmp); /* bumps t's version */
+    int rc = ct_raw_copy_(t, tmp); /* bumps t's version */
     ct_release(tmp);
     return rc;
 }
 
-int ct_uniform_(ct_tensor *t, double low, double high)
+int ct_raw_uniform_(ct_tensor *t, double low, double high)
 {
     if (check_cpu("uniform_", t) < 0 || check_float("uniform_", t) < 0)
         return -1;
@@ -70,7 +70,7 @@ int ct_uniform_(ct_tensor *t, double low, double high)
     return run_fill(t, &job);
 }
 
-int ct_normal_(ct_tensor *t, double mean, double std)
+int ct_raw_normal_(ct_tensor *t, double mean, double std)
 {
     if (check_cpu("normal_", t) < 0 || check_float("normal_", t) < 0)
         return -1;
@@ -80,7 +80,7 @@ int ct_normal_(ct_tensor *t, double mean, double std)
     return run_fill(t, &job);
 }
 
-int ct_bernoulli_(ct_tensor *t, double p)
+int ct_raw_bernoulli_(ct_tensor *t, double p)
 {
     if (check_cpu("bernoulli_", t) < 0)
         return -1;
@@ -118,7 +118,7 @@ static int check_int_range(const char *op, ct_dtype d, int64_t low, int64_t high
     return 0;
 }
 
-int ct_random_int_(ct_tensor *t, int64_t low, int64_t high)
+int ct_raw_random_int_(ct_tensor *t, int64_t low, int64_t high)
 {
     if (check_cpu("random_", t) < 0 || check_int_range("random_", t->dtype, low, high) < 0)
         return -1;
@@ -140,7 +140,7 @@ static ct_tensor *new_float(const char *op, int ndim, const int64_t *sizes, ct_d
 ct_tensor *ct_rand(int ndim, const int64_t *sizes, ct_dtype dtype)
 {
     ct_tensor *t = new_float("rand", ndim, sizes, dtype);
-    if (t && ct_uniform_(t, 0, 1) < 0) {
+    if (t && ct_raw_uniform_(t, 0, 1) < 0) {
         ct_release(t);
         return NULL;
     }
@@ -150,7 +150,7 @@ ct_tensor *ct_rand(int ndim, const int64_t *sizes, ct_dtype dtype)
 ct_tensor *ct_randn(int ndim, const int64_t *sizes, ct_dtype dtype)
 {
     ct_tensor *t = new_float("randn", ndim, sizes, dtype);
-    if (t && ct_normal_(t, 0, 1) < 0) {
+    if (t && ct_raw_normal_(t, 0, 1) < 0) {
         ct_release(t);
         return NULL;
     }
@@ -162,7 +162,7 @@ ct_tensor *ct_randint(int64_t low, int64_t high, int ndim, const int64_t *sizes,
     if ((unsigned)dtype < CT_NUM_DTYPES && check_int_range("randint", dtype, low, high) < 0)
         return NULL;
     ct_tensor *t = ct_empty(ndim, sizes, dtype);
-    if (t && ct_random_int_(t, low, high) < 0) {
+    if (t && ct_raw_random_int_(t, low, high) < 0) {
         ct_release(t);
         return NULL;
     }
@@ -177,7 +177,7 @@ ct_tensor *ct_bernoulli(ct_tensor *p)
         ct_fail("bernoulli: expected a floating point tensor of probabilities, but got %s", ct_dtype_name(p->dtype));
         return NULL;
     }
-    ct_tensor *pc = ct_contiguous(p);
+    ct_tensor *pc = ct_raw_contiguous(p);
     if (!pc)
         return NULL;
     int64_t n = ct_numel(pc);
@@ -395,7 +395,7 @@ ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, int replacement
     }
     int64_t out_sizes[2] = {rows, num_samples};
     ct_tensor *out = probs->ndim == 2 ? ct_empty(2, out_sizes, CT_INT64) : ct_empty(1, &num_samples, CT_INT64);
-    ct_tensor *pc = out ? ct_contiguous(probs) : NULL;
+    ct_tensor *pc = out ? ct_raw_contiguous(probs) : NULL;
     if (!pc) {
         ct_release(out);
         return NULL;

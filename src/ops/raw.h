@@ -10,6 +10,8 @@
 
 #include "ctorch.h"
 
+int ct_raw_fill_(ct_tensor *t, ct_scalar value);
+int ct_raw_zero_(ct_tensor *t);
 ct_tensor *ct_raw_contiguous(ct_tensor *t);
 ct_tensor *ct_raw_clone(const ct_tensor *t);
 ct_tensor *ct_raw_to_dtype(ct_tensor *t, ct_dtype dtype);
@@ -57,6 +59,13 @@ ct_tensor *ct_raw_norm(ct_tensor *t, double p, int ndims, const int *dims, int k
 int ct_raw_max_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices);
 int ct_raw_min_dim(ct_tensor *t, int dim, int keepdim, ct_tensor **values, ct_tensor **indices);
 ct_tensor *ct_raw_cumsum(ct_tensor *t, int dim);
+ct_tensor *ct_raw_mm(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_mv(ct_tensor *a, ct_tensor *v);
+ct_tensor *ct_raw_bmm(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_matmul(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_dot(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_outer(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_raw_addmm(ct_tensor *c, ct_tensor *a, ct_tensor *b, double beta, double alpha);
 ct_tensor *ct_raw_index_select(ct_tensor *t, int dim, ct_tensor *index);
 ct_tensor *ct_raw_gather(ct_tensor *t, int dim, ct_tensor *index);
 ct_tensor *ct_raw_scatter(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src);
@@ -69,5 +78,9 @@ ct_tensor *ct_raw_masked_fill(ct_tensor *t, ct_tensor *mask, ct_scalar value);
 int ct_raw_masked_fill_(ct_tensor *t, ct_tensor *mask, ct_scalar value);
 ct_tensor *ct_raw_masked_select(ct_tensor *t, ct_tensor *mask);
 int ct_raw_masked_scatter_(ct_tensor *t, ct_tensor *mask, ct_tensor *src);
+int ct_raw_uniform_(ct_tensor *t, double low, double high);
+int ct_raw_normal_(ct_tensor *t, double mean, double std);
+int ct_raw_bernoulli_(ct_tensor *t, double p);
+int ct_raw_random_int_(ct_tensor *t, int64_t low, int64_t high);
 
 #endif
