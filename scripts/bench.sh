@@ -116,6 +116,7 @@ workload() {
 }
 
 workload op_overhead us/op pytorch '<=' 0.3333
+workload backward_step us/iter pytorch '<=' 0.25
 workload matmul GFLOP/s ref '>=' 0.95 "$root/$build/openblas_gemm" "${BENCH_N:-1024}"
 
 echo

@@ -782,6 +782,28 @@ describe('second derivatives', function()
     check_second(function(a) return a:asin() end, { uniform({ 4 }, -0.8, 0.8) })
   end)
 
+  it('of every unary op', function()
+    local domains = {
+      log = positive, log2 = positive, log10 = positive, sqrt = positive, rsqrt = positive,
+      log1p = function(sh) return uniform(sh, -0.5, 2) end, tan = function(sh) return uniform(sh, -1, 1) end,
+      asin = function(sh) return uniform(sh, -0.8, 0.8) end, acos = function(sh) return uniform(sh, -0.8, 0.8) end,
+      reciprocal = nonzero,
+    }
+    for _, name in ipairs({ 'neg', 'abs', 'sign', 'exp', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt',
+      'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'relu', 'floor', 'ceil',
+      'round', 'trunc', 'frac', 'reciprocal', 'square', 'erf' }) do
+      local ok, err = pcall(check_second, function(a) return torch[name](a) end, { (domains[name] or leaf)({ 2, 2 }) })
+      assert(ok, name .. ': ' .. tostring(err))
+    end
+  end)
+
+  it('of add, sub, remainder, floor_divide and minimum', function()
+    check_second(function(a, b) return (a + b) * (a - b) end, { leaf({ 3 }), leaf({ 2, 1 }) })
+    check_second(function(a, b) return torch.remainder(a, b) * a end, { leaf({ 3 }), nonzero({ 3 }) })
+    check_second(function(a, b) return (a // b) * a end, { leaf({ 3 }), nonzero({ 3 }) })
+    check_second(function(a, b) return torch.minimum(a * a, b) end, { leaf({ 4 }), leaf({ 4 }) })
+  end)
+
   it('of activations', function()
     check_second(function(a) return a:elu(0.7) end, { leaf({ 6 }) })
     check_second(function(a) return a:softplus(2) end, { leaf({ 6 }) })
@@ -805,6 +827,10 @@ describe('second derivatives', function()
   end)
 
   it('of views, where and lerp', function()
+    check_second(function(a) return a:permute(3, 1, 2) * a:transpose(1, 3):transpose(2, 3) end, { leaf({ 2, 1, 3 }) })
+    check_second(function(a) return a:unsqueeze(1):squeeze() * a:flatten() end, { leaf({ 3 }) })
+    check_second(function(a) return a:t():contiguous() * a:clone():t() end, { leaf({ 2, 3 }) })
+    check_second(function(a) return a:sum_to_size(1, 3) * a:sum(1, true) end, { leaf({ 2, 3 }) })
     check_second(function(a) return (a:t():reshape(-1) * a:view(-1)):narrow(1, 2, 3) end, { leaf({ 2, 2 }) })
     check_second(function(a) return a:expand(2, 3) * a end, { leaf({ 3 }) })
     check_second(function(a) return a:select(1, 2) * a:sum(1) end, { leaf({ 3, 2 }) })

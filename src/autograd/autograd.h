@@ -92,6 +92,7 @@ int ct_ag_enabled(void);
 /* ---- meta.c */
 struct ct_autograd_meta *ct_ag_meta(ct_tensor *t); /* creates it when missing; NULL on OOM */
 static inline int ct_ag_requires_grad(const ct_tensor *t) { return t->autograd && t->autograd->requires_grad; }
+void ct_ag_free_hooks(ct_hook *list); /* runs free_ctx and frees a hook list */
 void ct_node_retain(ct_node *n);
 void ct_node_release(ct_node *n);
 

@@ -33,9 +33,26 @@ static const char *backward_name(ct_binary_op op)
 
 static int op_is_differentiable(ct_binary_op op) { return op < CT_EQ; }
 
-/* Which forward inputs the formula needs saved. */
-static int needs_a(ct_binary_op op) { return op != CT_ADD && op != CT_SUB; }
-static int needs_b(ct_binary_op op) { return op != CT_ADD && op != CT_SUB; }
+/* Which forward inputs the formula needs saved, given which gradients are
+ * wanted.  Saving only those keeps x * 2 from holding on to x, and from
+ * failing its backward when x is later changed in place. */
+static int needs_a(ct_binary_op op, int want_a, int want_b)
+{
+    switch (op) {
+    case CT_ADD: case CT_SUB: case CT_FLOOR_DIVIDE: return 0;
+    case CT_MUL: case CT_DIV: case CT_REMAINDER: return want_b;
+    default: return want_a || want_b;
+    }
+}
+static int needs_b(ct_binary_op op, int want_a, int want_b)
+{
+    switch (op) {
+    case CT_ADD: case CT_SUB: case CT_FLOOR_DIVIDE: return 0;
+    case CT_MUL: return want_a;
+    case CT_REMAINDER: return want_b;
+    default: return want_a || want_b;
+    }
+}
 
 static void binary_release_saved(ct_node *self)
 {
@@ -68,9 +85,9 @@ static int binary_backward(ct_node *self, ct_tensor *const *grads, ct_tensor **g
     ct_tensor *g = grads[0];
     ct_tensor *a = NULL, *b = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
     int want_a = ct_ag_needs_grad(self, 0), want_b = ct_ag_needs_grad(self, 1);
-    if (needs_a(n->op) && !(a = ct_saved_get(&n->a, self)))
+    if (needs_a(n->op, want_a, want_b) && !(a = ct_saved_get(&n->a, self)))
         return -1;
-    if (needs_b(n->op) && !(b = ct_saved_get(&n->b, self))) {
+    if (needs_b(n->op, want_a, want_b) && !(b = ct_saved_get(&n->b, self))) {
         ct_release(a);
         return -1;
     }
@@ -196,9 +213,10 @@ static ct_tensor *record_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b, ct_
     n->base.release_saved = binary_release_saved;
     ct_shape_info_set(&n->a_info, a);
     ct_shape_info_set(&n->b_info, b);
-    if (needs_a(op))
+    int want_a = ct_ag_needs_grad(&n->base, 0), want_b = ct_ag_needs_grad(&n->base, 1);
+    if (needs_a(op, want_a, want_b))
         ct_saved_set(&n->a, a, NULL, 0);
-    if (needs_b(op))
+    if (needs_b(op, want_a, want_b))
         ct_saved_set(&n->b, b, NULL, 0);
     return ct_ag_finish(out, &n->base);
 }
@@ -241,8 +259,11 @@ int ct_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b)
     ct_tensor *before = ct_clone(a);
     if (!before)
         return -1;
-    ct_tensor *result = ct_binary(op, before, b);
+    /* b in a's storage (x:mul_(x)) would be saved and then overwritten: use a copy of it too */
+    ct_tensor *other = b == a ? ct_retain(before) : b->storage == a->storage ? ct_clone(b) : ct_retain(b);
+    ct_tensor *result = other ? ct_binary(op, before, other) : NULL;
     ct_release(before);
+    ct_release(other);
     return ct_ag_commit_inplace(ct_binary_name(op), a, result);
 }
 

@@ -27,7 +27,7 @@ struct ct_autograd_meta *ct_ag_meta(ct_tensor *t)
     return t->autograd;
 }
 
-static void free_hooks(ct_hook *h)
+void ct_ag_free_hooks(ct_hook *h)
 {
     while (h) {
         ct_hook *next = h->next;
@@ -47,7 +47,7 @@ void ct_autograd_meta_free(struct ct_autograd_meta *meta)
             info->retainer = NULL;
         ct_node_release(meta->grad_fn);
     }
-    free_hooks(meta->hooks);
+    ct_ag_free_hooks(meta->hooks);
     free(meta);
 }
 
@@ -160,7 +160,7 @@ int ct_remove_hook(ct_tensor *t, int handle)
             ct_hook *h = *list;
             *list = h->next;
             h->next = NULL;
-            free_hooks(h);
+            ct_ag_free_hooks(h);
             return 0;
         }
     return 0;

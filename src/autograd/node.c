@@ -102,16 +102,8 @@ static void destroy_node(ct_node *n)
             ct_node_release(n->next[j].node);
         ct_release(n->next[j].leaf);
     }
-    for (int i = 0; i < n->num_outputs; i++) {
-        ct_hook *h = n->outputs[i].hooks;
-        while (h) {
-            ct_hook *next = h->next;
-            if (h->free_ctx)
-                h->free_ctx(h->ctx);
-            free(h);
-            h = next;
-        }
-    }
+    for (int i = 0; i < n->num_outputs; i++)
+        ct_ag_free_hooks(n->outputs[i].hooks);
     free(n->next);
     free(n->outputs);
     free(n);

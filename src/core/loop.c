@@ -75,6 +75,14 @@ void ct_loop_finish(ct_loop *loop)
     loop->ndim = out + 1;
 }
 
+void ct_loop_out_in(ct_loop *loop, const ct_tensor *out, const ct_tensor *in)
+{
+    ct_loop_begin(loop, in->ndim, in->sizes);
+    ct_loop_add(loop, out);
+    ct_loop_add(loop, in);
+    ct_loop_finish(loop);
+}
+
 void ct_loop_run_range(const ct_loop *loop, ct_loop_fn fn, void *ctx, int64_t begin, int64_t end)
 {
     if (begin >= end || loop->numel == 0)

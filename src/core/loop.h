@@ -37,6 +37,8 @@ void ct_loop_add(ct_loop *loop, const ct_tensor *t);
 void ct_loop_add_raw(ct_loop *loop, void *data, const int64_t *elem_strides, size_t elsize);
 /* Coalesces dims; call after the last add. */
 void ct_loop_finish(ct_loop *loop);
+/* The common one-input shape: out and in over in's shape (out must match it). */
+void ct_loop_out_in(ct_loop *loop, const ct_tensor *out, const ct_tensor *in);
 /* Runs fn over every element, on several threads when the loop is large. */
 void ct_loop_run(const ct_loop *loop, ct_loop_fn fn, void *ctx);
 /* Runs fn over the linear element range [begin, end) of the loop. */

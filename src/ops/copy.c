@@ -34,10 +34,7 @@ static ct_tensor *copy_as(const ct_tensor *t, ct_dtype dtype)
     if (!out)
         return NULL;
     ct_loop loop;
-    ct_loop_begin(&loop, t->ndim, t->sizes);
-    ct_loop_add(&loop, out);
-    ct_loop_add(&loop, t);
-    ct_loop_finish(&loop);
+    ct_loop_out_in(&loop, out, t);
     ct_cpu_copy(&loop, dtype, t->dtype);
     return out;
 }

@@ -129,10 +129,7 @@ static ct_tensor *activation(ct_activation act, ct_tensor *t, double p0, double 
     if (!out)
         return NULL;
     ct_loop loop;
-    ct_loop_begin(&loop, t->ndim, t->sizes);
-    ct_loop_add(&loop, out);
-    ct_loop_add(&loop, t);
-    ct_loop_finish(&loop);
+    ct_loop_out_in(&loop, out, t);
     ct_cpu_activation(act, p0, p1, t->dtype, dtype, &loop);
     return out;
 }
@@ -158,10 +155,7 @@ static ct_tensor *classify(ct_float_class which, ct_tensor *t)
     if (!out)
         return NULL;
     ct_loop loop;
-    ct_loop_begin(&loop, t->ndim, t->sizes);
-    ct_loop_add(&loop, out);
-    ct_loop_add(&loop, t);
-    ct_loop_finish(&loop);
+    ct_loop_out_in(&loop, out, t);
     ct_cpu_classify(which, t->dtype, &loop);
     return out;
 }

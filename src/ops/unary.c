@@ -66,10 +66,7 @@ ct_tensor *ct_raw_unary(ct_unary_op op, ct_tensor *t)
     if (!out)
         return NULL;
     ct_loop loop;
-    ct_loop_begin(&loop, t->ndim, t->sizes);
-    ct_loop_add(&loop, out);
-    ct_loop_add(&loop, t);
-    ct_loop_finish(&loop);
+    ct_loop_out_in(&loop, out, t);
     ct_cpu_unary(op, t->dtype, out_dtype, &loop);
     return out;
 }
