@@ -51,14 +51,38 @@ int lt_check_rc(lua_State *L, int rc)
     return rc;
 }
 
+/* The tensor metatable is also kept in the registry under this address, so
+ * creating a tensor finds it with a pointer lookup instead of a string key. */
+static const char tensor_mt_key = 0;
+
+/* A tensor userdata: a tag, then the reference.  Only this file makes
+ * userdata of this size with this tag, so checking them identifies a tensor
+ * without the two metatable lookups luaL_testudata needs (the hot path of
+ * every op). */
+#define LT_TENSOR_TAG 0x63746f7263685445ull /* "ctorchTE" */
+typedef struct lt_tensor_ud {
+    uint64_t tag;
+    ct_tensor *tensor; /* NULL once closed or collected */
+} lt_tensor_ud;
+
+static lt_tensor_ud *tensor_slot(lua_State *L, int idx)
+{
+    lt_tensor_ud *ud = lua_touserdata(L, idx);
+    if (!ud || lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof *ud ||
+        ud->tag != LT_TENSOR_TAG)
+        return NULL;
+    return ud;
+}
+
 void lt_push_tensor(lua_State *L, ct_tensor *t)
 {
     if (!t)
         lt_error(L);
-    ct_tensor **slot = lua_newuserdatauv(L, sizeof *slot, 1);
-    *slot = t;
-    luaL_setmetatable(L, LT_TENSOR_MT);
-    /* a fresh storage (not a view of an existing one) is new memory for the GC */
+    lt_tensor_ud *ud = lua_newuserdatauv(L, sizeof *ud, 0);
+    ud->tag = LT_TENSOR_TAG;
+    ud->tensor = t;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
+    lua_setmetatable(L, -2);
     /* the header always; a fresh storage (not a view of an existing one) too */
     size_t bytes = sizeof *t;
     if (t->storage->owns_data && atomic_load_explicit(&t->storage->refcount, memory_order_relaxed) == 1)
@@ -68,27 +92,29 @@ void lt_push_tensor(lua_State *L, ct_tensor *t)
 
 ct_tensor *lt_to_tensor(lua_State *L, int idx)
 {
-    ct_tensor **slot = luaL_testudata(L, idx, LT_TENSOR_MT);
-    return slot ? *slot : NULL;
+    lt_tensor_ud *ud = tensor_slot(L, idx);
+    return ud ? ud->tensor : NULL;
 }
 
-int lt_is_tensor(lua_State *L, int idx) { return luaL_testudata(L, idx, LT_TENSOR_MT) != NULL; }
+int lt_is_tensor(lua_State *L, int idx) { return tensor_slot(L, idx) != NULL; }
 
 ct_tensor *lt_check_tensor(lua_State *L, int idx)
 {
-    ct_tensor **slot = luaL_testudata(L, idx, LT_TENSOR_MT);
-    if (!slot)
+    lt_tensor_ud *ud = tensor_slot(L, idx);
+    if (!ud)
         luaL_typeerror(L, idx, "tensor");
-    if (!*slot)
+    if (!ud->tensor)
         luaL_argerror(L, idx, "the tensor was closed");
-    return *slot;
+    return ud->tensor;
 }
 
 static int tensor_gc(lua_State *L)
 {
-    ct_tensor **slot = luaL_checkudata(L, 1, LT_TENSOR_MT);
-    ct_release(*slot);
-    *slot = NULL;
+    lt_tensor_ud *ud = tensor_slot(L, 1);
+    if (ud) {
+        ct_release(ud->tensor);
+        ud->tensor = NULL;
+    }
     return 0;
 }
 
@@ -563,6 +589,8 @@ void lt_open_tensor(lua_State *L, const lt_tables *t)
 
     /* the tensor metatable; __index/__newindex close over the lookup tables */
     luaL_newmetatable(L, LT_TENSOR_MT);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
     lua_pushvalue(L, t->methods);
     lua_pushvalue(L, t->getters);
     lua_pushcclosure(L, tensor_index, 2);
