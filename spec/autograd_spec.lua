@@ -166,6 +166,18 @@ describe('detach, data, retain_grad, hooks', function()
     H.assert_tensor(x.grad, { 20, 20 })
   end)
 
+  it('hooks run when backward is called inside a coroutine', function()
+    local x = torch.ones(3):requires_grad_()
+    local calls = 0
+    x:register_hook(function(g) calls = calls + 1 return g * 2 end)
+    local co = coroutine.wrap(function()
+      (x * 3):sum():backward()
+      coroutine.yield(x.grad:sum():item())
+    end)
+    assert.are.equal(18, co())
+    assert.are.equal(1, calls)
+  end)
+
   it('an error in a hook becomes a Lua error and the graph stays usable', function()
     local x = torch.ones(2):requires_grad_()
     local y = (x * 2):sum()

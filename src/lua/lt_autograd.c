@@ -8,6 +8,16 @@
 #include "autograd/autograd.h"
 #include "lt.h"
 
+/* The Lua thread (coroutine) that started the backward now running on this
+ * OS thread: hooks and custom backwards run on it, not on the main thread,
+ * which may be suspended in a resume. */
+static _Thread_local lua_State *backward_caller;
+
+static lua_State *callback_state(lua_State *registered)
+{
+    return backward_caller ? backward_caller : registered;
+}
+
 /* ---------------------------------------------------------------- properties */
 
 static int get_requires_grad(lua_State *L)
@@ -98,11 +108,17 @@ static int m_backward(lua_State *L)
     int opts = lt_options_index(L, 2);
     int create_graph = lt_opt_bool_field(L, opts, "create_graph", 0);
     int retain_graph = lt_opt_bool_field(L, opts, "retain_graph", create_graph);
-    lt_check_rc(L, ct_backward(t, grad, retain_graph, create_graph));
+    lua_State *previous = backward_caller;
+    backward_caller = L;
+    int rc = ct_backward(t, grad, retain_graph, create_graph);
+    backward_caller = previous;
+    lt_check_rc(L, rc);
     return 0;
 }
 
 /* ---------------------------------------------------------------- hooks */
+
+
 
 typedef struct lua_hook {
     lua_State *L; /* the main thread of the state that registered it */
@@ -112,7 +128,7 @@ typedef struct lua_hook {
 static ct_tensor *call_lua_hook(void *ctx, ct_tensor *grad, int *failed)
 {
     lua_hook *h = ctx;
-    lua_State *L = h->L;
+    lua_State *L = callback_state(h->L);
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref);
     lt_push_tensor(L, ct_retain(grad));
@@ -253,8 +269,12 @@ static int f_autograd_grad(lua_State *L)
         }
     }
     ct_tensor **grads = lua_newuserdatauv(L, sizeof *grads * (size_t)(nin > 0 ? nin : 1), 0);
-    if (ct_autograd_grad(nout, outputs, grad_outputs, nin, inputs, retain_graph, create_graph,
-                         allow_unused, grads) < 0)
+    lua_State *previous = backward_caller;
+    backward_caller = L;
+    int rc = ct_autograd_grad(nout, outputs, grad_outputs, nin, inputs, retain_graph, create_graph,
+                              allow_unused, grads);
+    backward_caller = previous;
+    if (rc < 0)
         return lt_error(L);
     lua_createtable(L, nin, 0);
     for (int k = 0; k < nin; k++)
@@ -314,7 +334,7 @@ static int call_lua_backward(void *arg, int num_grads, ct_tensor *const *grads, 
                              ct_tensor **grad_inputs)
 {
     lua_function_ctx *c = arg;
-    lua_State *L = c->L;
+    lua_State *L = callback_state(c->L);
     int top = lua_gettop(L);
     if (!lua_checkstack(L, num_grads + 4))
         return ct_fail("custom function backward: Lua stack overflow");
