@@ -82,7 +82,8 @@ void ct_release(ct_tensor *t); /* NULL is fine */
 /* Uninitialised contiguous tensor. */
 ct_tensor *ct_empty(int ndim, const int64_t *sizes, ct_dtype dtype);
 /* Wraps caller-owned memory without copying; release(data, ctx) runs when the
- * last tensor using it goes away (release may be NULL).  strides NULL = contiguous. */
+ * last tensor using it goes away (release may be NULL).  strides NULL = contiguous.
+ * On failure (NULL) release is not called: the memory stays the caller's. */
 ct_tensor *ct_from_blob(void *data, int ndim, const int64_t *sizes, const int64_t *strides,
                         ct_dtype dtype, void (*release)(void *data, void *ctx), void *ctx);
 
@@ -309,6 +310,34 @@ typedef int (*ct_custom_backward_fn)(void *ctx, int num_grads, ct_tensor *const 
 int ct_custom_function_record(const char *name, int num_inputs, ct_tensor *const *inputs,
                               int num_outputs, ct_tensor *const *outputs,
                               ct_custom_backward_fn backward, void *ctx, void (*free_ctx)(void *ctx));
+
+/* ================================================================ embedding in a Lua host
+ * For C programs that run Lua code in a lua_State of their own (see
+ * docs/embedding.md; <ctorch_lua.h> includes this header and Lua's).  These
+ * take `struct lua_State *`, so this header still needs no <lua.h>.  Unlike
+ * the rest of this header they follow Lua's conventions: a function marked
+ * "raises" reports errors with lua_error, so call it from a lua_CFunction or
+ * under lua_pcall. */
+struct lua_State;
+/* The `torch` module: luaL_requiref(L, "torch", luaopen_torch, 1).  Raises. */
+int luaopen_torch(struct lua_State *L);
+/* Pushes t as a Lua tensor, taking over the caller's reference to t (also when
+ * it raises).  t == NULL raises ct_last_error(), so a lua_CFunction can write
+ * ctorch_push_tensor(L, ct_mm(a, b)).  Opens `torch` in L first if needed.  Raises. */
+void ctorch_push_tensor(struct lua_State *L, ct_tensor *t);
+/* The tensor at idx, borrowed (ct_retain it to keep it beyond the value's
+ * life), or NULL when the value is not a tensor or was closed.  Never raises. */
+ct_tensor *ctorch_to_tensor(struct lua_State *L, int idx);
+/* As ctorch_to_tensor, but a non-tensor raises a Lua argument error. */
+ct_tensor *ctorch_check_tensor(struct lua_State *L, int idx);
+/* The folder holding torch's Lua files (torch/autograd.lua ...): $CTORCH_LUA_DIR,
+ * else the install prefix this library was loaded from, else the source tree
+ * of a build tree, else the configured install location; NULL if none has them. */
+const char *ctorch_lua_dir(void);
+/* Puts ctorch_lua_dir() in front of package.path (once), so `require
+ * 'torch.autograd'` works in L.  0, or -1 (ct_last_error) when the files are
+ * not found or the package library is not open.  Raises only on Lua's memory errors. */
+int ctorch_add_lua_path(struct lua_State *L);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /*
  * ctorch_lua.c -- the ctorch-lua interpreter: Lua 5.4's standalone `lua`
- * command with `torch` preloaded as a global, and a readline REPL that
- * prints the values of expressions.
+ * command with `torch` preloaded as a global (and `nn`, `optim` resolving to
+ * torch.nn / torch.optim on first use), and a readline REPL (repl.c).
  *
  * usage: ctorch-lua [options] [script [args]]
  *   -e stat  run stat        -l mod  require mod (g=mod names the global)
@@ -15,17 +15,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <readline/history.h>
-#include <readline/readline.h>
-
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
+#include "cli.h"
+#include "ctorch.h"
+
 int luaopen_torch(lua_State *L);
 
-static const char *progname = "ctorch-lua";
+const char *cli_progname = "ctorch-lua";
+static const char *exe_name = "ctorch-lua"; /* argv[0], for messages outside the REPL */
 static lua_State *global_L;
+volatile sig_atomic_t cli_sigint_pending;
 
 /* ---------------------------------------------------------------- errors and interrupts */
 
@@ -36,11 +38,16 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
     luaL_error(L, "interrupted!");
 }
 
+static void set_stop_hook(lua_State *L)
+{
+    lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
 /* Ctrl-C while Lua runs: stop at the next instruction, from Lua's side. */
 static void on_sigint(int sig)
 {
     signal(sig, SIG_DFL); /* a second Ctrl-C kills, as in lua.c */
-    lua_sethook(global_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    set_stop_hook(global_L);
 }
 
 static int message_handler(lua_State *L)
@@ -55,26 +62,40 @@ static int message_handler(lua_State *L)
     return 1;
 }
 
-static int report(lua_State *L, int status)
+int cli_report(lua_State *L, int status)
 {
     if (status != LUA_OK) {
-        fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
+        const char *msg = lua_tostring(L, -1);
+        if (!msg)
+            msg = "(error object is not a string)";
+        fflush(stdout);
+        if (cli_progname)
+            fprintf(stderr, "%s: ", cli_progname);
+        fprintf(stderr, "%s\n", msg);
         fflush(stderr);
         lua_pop(L, 1);
     }
     return status;
 }
 
-/* Calls the function below nargs arguments with a traceback and Ctrl-C handling. */
-static int docall(lua_State *L, int nargs, int nres)
+int cli_docall(lua_State *L, int nargs, int nres)
 {
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, message_handler);
     lua_insert(L, base);
     global_L = L;
-    signal(SIGINT, on_sigint);
+    struct sigaction act, old;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = on_sigint;
+    sigemptyset(&act.sa_mask);
+    sigaction(SIGINT, &act, &old);
+    if (cli_sigint_pending) { /* Ctrl-C typed just before the code started */
+        cli_sigint_pending = 0;
+        set_stop_hook(L);
+    }
     int status = lua_pcall(L, nargs, nres, base);
-    signal(SIGINT, SIG_DFL);
+    sigaction(SIGINT, &old, NULL);
+    lua_sethook(L, NULL, 0, 0); /* an interrupt that came too late to fire */
     lua_remove(L, base);
     return status;
 }
@@ -82,8 +103,8 @@ static int docall(lua_State *L, int nargs, int nres)
 static int dochunk(lua_State *L, int status)
 {
     if (status == LUA_OK)
-        status = docall(L, 0, 0);
-    return report(L, status);
+        status = cli_docall(L, 0, 0);
+    return cli_report(L, status);
 }
 
 static int dostring(lua_State *L, const char *s, const char *name)
@@ -102,15 +123,21 @@ static int dolibrary(lua_State *L, char *spec)
     }
     lua_getglobal(L, "require");
     lua_pushstring(L, mod);
-    int status = docall(L, 1, 1);
+    int status = cli_docall(L, 1, 1);
     if (status == LUA_OK)
         lua_setglobal(L, global);
-    return report(L, status);
+    if (eq)
+        *eq = '='; /* argv as it was */
+    return cli_report(L, status);
 }
 
+/* arg[0] is the script, arg[1..] its arguments, arg[-1..] the interpreter
+ * and its options; with no script, everything after argv[0] is positive. */
 static void create_arg_table(lua_State *L, char **argv, int argc, int script)
 {
-    lua_createtable(L, argc - script, script + 1);
+    if (script == argc)
+        script = 0;
+    lua_createtable(L, argc - script - 1 > 0 ? argc - script - 1 : 0, script + 1);
     for (int i = 0; i < argc; i++) {
         lua_pushstring(L, argv[i]);
         lua_rawseti(L, -2, i - script);
@@ -129,124 +156,58 @@ static int run_script(lua_State *L, char **argv, int argc, int script)
         luaL_checkstack(L, n + 3, "too many arguments to script");
         for (int i = script + 1; i < argc; i++)
             lua_pushstring(L, argv[i]);
-        status = docall(L, n, LUA_MULTRET);
+        status = cli_docall(L, n, 0);
     }
-    return report(L, status);
+    return cli_report(L, status);
 }
 
-/* ---------------------------------------------------------------- REPL */
+/* ---------------------------------------------------------------- nn and optim globals */
 
-static const char *prompt(lua_State *L, int first)
+/* _G's __index: `nn` and `optim` are torch.nn and torch.optim, loaded on
+ * first use and then stored in _G; every other missing global is nil. */
+static int lazy_global(lua_State *L)
 {
-    lua_getglobal(L, first ? "_PROMPT" : "_PROMPT2");
-    const char *p = lua_tostring(L, -1);
+    const char *key = lua_tostring(L, 2);
+    if (lua_type(L, 2) != LUA_TSTRING || (strcmp(key, "nn") != 0 && strcmp(key, "optim") != 0))
+        return 0;
+    lua_getglobal(L, "require");
+    lua_pushfstring(L, "torch.%s", key);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        lua_pushfstring(L, "module 'torch.%s' not found", key);
+        if (!msg || !strstr(msg, lua_tostring(L, -1)))
+            return lua_error(L); /* the module exists but failed: its own error */
+        luaL_where(L, 1);
+        lua_pushfstring(L, "torch.%s is not available yet (global '%s' loads the Lua module "
+                           "'torch.%s', which is not installed)", key, key, key);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static void install_lazy_globals(lua_State *L)
+{
+    lua_pushglobaltable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, lazy_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
     lua_pop(L, 1);
-    return p ? p : first ? "> " : ">> ";
-}
-
-/* A chunk that failed only because it ended early wants more lines. */
-static int incomplete(lua_State *L, int status)
-{
-    if (status == LUA_ERRSYNTAX) {
-        size_t len;
-        const char *msg = lua_tolstring(L, -1, &len);
-        if (len >= 5 && strcmp(msg + len - 5, "<eof>") == 0) {
-            lua_pop(L, 1);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void print_results(lua_State *L)
-{
-    int n = lua_gettop(L);
-    if (n == 0)
-        return;
-    luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
-    lua_getglobal(L, "print");
-    lua_insert(L, 1);
-    if (lua_pcall(L, n, 0, 0) != LUA_OK)
-        fprintf(stderr, "%s: error calling print (%s)\n", progname, lua_tostring(L, -1));
-}
-
-static void repl(lua_State *L)
-{
-    const char *home = getenv("HOME");
-    char history[4096] = "";
-    if (home) {
-        snprintf(history, sizeof history, "%s/.ctorch_history", home);
-        read_history(history);
-    }
-    for (;;) {
-        char *line = readline(prompt(L, 1));
-        if (!line)
-            break;
-        luaL_Buffer b;
-        lua_settop(L, 0);
-        lua_pushstring(L, line);
-        if (line[0])
-            add_history(line);
-        free(line);
-        int status;
-        for (;;) {
-            /* first try it as an expression, to print its value */
-            const char *code = lua_tostring(L, 1);
-            lua_pushfstring(L, "return %s;", code);
-            status = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=stdin");
-            lua_remove(L, -2);
-            if (status == LUA_OK)
-                break;
-            lua_pop(L, 1);
-            status = luaL_loadbuffer(L, code, lua_rawlen(L, 1), "=stdin");
-            if (!incomplete(L, status))
-                break;
-            char *more = readline(prompt(L, 0));
-            if (!more)
-                break;
-            if (more[0])
-                add_history(more);
-            luaL_buffinit(L, &b);
-            lua_pushvalue(L, 1);
-            luaL_addvalue(&b);
-            luaL_addchar(&b, '\n');
-            luaL_addstring(&b, more);
-            free(more);
-            luaL_pushresult(&b);
-            lua_replace(L, 1);
-        }
-        lua_remove(L, 1);
-        if (status == LUA_OK)
-            status = docall(L, 0, LUA_MULTRET);
-        if (status == LUA_OK)
-            print_results(L);
-        else
-            report(L, status);
-        lua_settop(L, 0);
-    }
-    if (history[0])
-        write_history(history);
-    lua_writeline();
 }
 
 /* ---------------------------------------------------------------- set-up */
 
+/* ctorch's Lua files: $CTORCH_LUA_DIR, else an install beside this program,
+ * else the source tree of a build tree, else the configured install folder
+ * (ctorch_lua_dir() in src/lua/lt_embed.c decides). */
 static void set_package_path(lua_State *L)
 {
-    /* ctorch's Lua files: $CTORCH_LUA_PATH, else the source tree when it is
-     * there (a build tree), else the install location */
-    const char *dirs[] = {getenv("CTORCH_LUA_DIR"), CTORCH_SOURCE_LUA_DIR, CTORCH_INSTALL_LUA_DIR};
-    const char *dir = NULL;
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !dir; i++)
-        if (dirs[i] && access(dirs[i], R_OK) == 0)
-            dir = dirs[i];
-    if (!dir)
-        return;
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "path");
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
-    lua_setfield(L, -3, "path");
-    lua_pop(L, 2);
+    if (ctorch_add_lua_path(L) < 0)
+        fprintf(stderr, "%s: warning: %s\n", cli_progname, ct_last_error());
 }
 
 static int handle_luainit(lua_State *L)
@@ -264,33 +225,39 @@ static int handle_luainit(lua_State *L)
     return dostring(L, init, name);
 }
 
-static void print_version(void)
+void cli_print_version(void)
 {
-    printf("%s 0.1.0 (%s)\n", progname, LUA_RELEASE);
+    printf("ctorch-lua %s -- %s\n", CTORCH_VERSION, LUA_COPYRIGHT);
     fflush(stdout);
 }
 
 static void usage(const char *badopt)
 {
-    fprintf(stderr, "%s: unrecognized option '%s'\n", progname, badopt);
+    if (badopt[1] == 'e' || badopt[1] == 'l')
+        fprintf(stderr, "%s: '%s' needs argument\n", exe_name, badopt);
+    else
+        fprintf(stderr, "%s: unrecognized option '%s'\n", exe_name, badopt);
     fprintf(stderr,
             "usage: %s [options] [script [args]]\n"
+            "Available options are:\n"
             "  -e stat   execute string 'stat'\n"
             "  -i        enter interactive mode after executing 'script'\n"
-            "  -l mod    require library 'mod' into global 'mod' (g=mod for global 'g')\n"
+            "  -l mod    require library 'mod' into global 'mod'\n"
+            "  -l g=mod  require library 'mod' into global 'g'\n"
             "  -v        show version information\n"
             "  -E        ignore environment variables\n"
             "  -W        turn warnings on\n"
             "  --        stop handling options\n"
             "  -         stop handling options and execute stdin\n",
-            progname);
+            exe_name);
+    fflush(stderr);
 }
 
 struct options {
-    int interactive, version, ignore_env, warnings, script, has_e;
+    int interactive, version, ignore_env, script, has_e;
 };
 
-/* First pass: flags only; -e/-l run later, in order. Returns -1 on a bad option. */
+/* First pass: flags only; -e/-l/-W act later, in order. Returns -1 on a bad option. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
@@ -309,13 +276,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'i': o->interactive = 1; o->version = 1; break;
         case 'v': o->version = 1; break;
         case 'E': o->ignore_env = 1; break;
-        case 'W': o->warnings = 1; break;
+        case 'W': break;
         case 'e':
         case 'l':
             if (a[1] == 'e')
                 o->has_e = 1;
-            if (a[2] == 0 && ++i >= argc) {
-                fprintf(stderr, "%s: '%s' needs argument\n", progname, a);
+            if (a[2] == 0 && (++i >= argc || argv[i][0] == '-')) {
+                usage(a);
                 return -1;
             }
             break;
@@ -330,11 +297,17 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static int run_e_and_l(lua_State *L, char **argv, int n)
+static int run_options(lua_State *L, char **argv, int n)
 {
     for (int i = 1; i < n; i++) {
         char *a = argv[i];
-        if (a[0] != '-' || (a[1] != 'e' && a[1] != 'l'))
+        if (a[0] != '-')
+            continue;
+        if (a[1] == 'W') {
+            lua_warning(L, "@on", 0);
+            continue;
+        }
+        if (a[1] != 'e' && a[1] != 'l')
             continue;
         char *value = a[2] ? a + 2 : argv[++i];
         int status = a[1] == 'e' ? dostring(L, value, "=(command line)") : dolibrary(L, value);
@@ -351,8 +324,9 @@ static int pmain(lua_State *L)
     struct options o;
     if (parse_args(argc, argv, &o) < 0)
         return 0;
+    int optlim = o.script ? o.script : argc;
     if (o.version)
-        print_version();
+        cli_print_version();
     if (o.ignore_env) {
         lua_pushboolean(L, 1);
         lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
@@ -360,25 +334,24 @@ static int pmain(lua_State *L)
     luaL_openlibs(L);
     luaL_requiref(L, "torch", luaopen_torch, 1);
     lua_pop(L, 1);
+    install_lazy_globals(L);
     set_package_path(L);
-    create_arg_table(L, argv, argc, o.script ? o.script : argc);
+    create_arg_table(L, argv, argc, optlim);
     lua_gc(L, LUA_GCRESTART);
     /* incremental mode: tensor memory reported through GC steps is reclaimed promptly */
     lua_gc(L, LUA_GCINC, 0, 0, 0);
-    if (o.warnings)
-        lua_warning(L, "@on", 0);
     if (!o.ignore_env && handle_luainit(L) != LUA_OK)
         return 0;
-    if (run_e_and_l(L, argv, o.script ? o.script : argc) != LUA_OK)
+    if (run_options(L, argv, optlim) != LUA_OK)
         return 0;
     if (o.script && run_script(L, argv, argc, o.script) != LUA_OK)
         return 0;
     if (o.interactive) {
-        repl(L);
+        cli_repl(L);
     } else if (!o.script && !o.has_e && !o.version) {
         if (isatty(0)) {
-            print_version();
-            repl(L);
+            cli_print_version();
+            cli_repl(L);
         } else {
             dochunk(L, luaL_loadfile(L, NULL));
         }
@@ -390,10 +363,10 @@ static int pmain(lua_State *L)
 int main(int argc, char **argv)
 {
     if (argv[0] && argv[0][0])
-        progname = argv[0];
+        cli_progname = exe_name = argv[0];
     lua_State *L = luaL_newstate();
     if (!L) {
-        fprintf(stderr, "%s: cannot create state: not enough memory\n", progname);
+        fprintf(stderr, "%s: cannot create state: not enough memory\n", exe_name);
         return EXIT_FAILURE;
     }
     lua_gc(L, LUA_GCSTOP);
@@ -402,7 +375,8 @@ int main(int argc, char **argv)
     lua_pushlightuserdata(L, argv);
     int status = lua_pcall(L, 2, 1, 0);
     int ok = lua_toboolean(L, -1);
-    report(L, status);
+    cli_progname = exe_name;
+    cli_report(L, status);
     lua_close(L);
     return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -46,8 +46,8 @@ int ct_dtype_from_name(const char *name, ct_dtype *out)
     return ct_fail("unknown dtype '%s'", name);
 }
 
-size_t ct_dtype_size(ct_dtype dtype) { return dtype_info[dtype].size; }
-int ct_dtype_is_float(ct_dtype dtype) { return dtype_info[dtype].is_float; }
+size_t ct_dtype_size(ct_dtype dtype) { return (unsigned)dtype < CT_NUM_DTYPES ? dtype_info[dtype].size : 0; }
+int ct_dtype_is_float(ct_dtype dtype) { return (unsigned)dtype < CT_NUM_DTYPES && dtype_info[dtype].is_float; }
 
 ct_dtype ct_promote_types(ct_dtype a, ct_dtype b)
 {

@@ -117,6 +117,8 @@ ct_tensor *ct_from_blob(void *data, int ndim, const int64_t *sizes, const int64_
     if (!s)
         return NULL;
     ct_tensor *t = ct_tensor_new(s, 0, ndim, sizes, strides, dtype);
+    if (!t)
+        s->release = NULL; /* on failure the caller keeps its memory, as on every other error */
     ct_storage_release(s);
     return t;
 }

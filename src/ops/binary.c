@@ -84,6 +84,10 @@ static int run_binary(ct_binary_op op, ct_dtype compute, ct_tensor *out, ct_tens
 
 ct_tensor *ct_raw_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b)
 {
+    if ((unsigned)op >= CT_NUM_BINARY_OPS) {
+        ct_fail("binary: invalid op %d", (int)op);
+        return NULL;
+    }
     const char *name = ct_binary_name(op);
     int ndim;
     int64_t shape[CT_MAX_DIMS];
@@ -103,6 +107,10 @@ ct_tensor *ct_raw_binary(ct_binary_op op, ct_tensor *a, ct_tensor *b)
 
 ct_tensor *ct_raw_binary_scalar(ct_binary_op op, ct_tensor *a, ct_scalar s, int reversed)
 {
+    if ((unsigned)op >= CT_NUM_BINARY_OPS) {
+        ct_fail("binary: invalid op %d", (int)op);
+        return NULL;
+    }
     ct_dtype compute = compute_dtype(op, ct_result_type_scalar(a, s));
     ct_tensor *out = ct_empty(a->ndim, a->sizes, output_dtype(op, compute));
     if (!out)
@@ -157,9 +165,19 @@ static int binary_inplace(ct_binary_op op, ct_tensor *a, ct_tensor *b, ct_scalar
     return rc;
 }
 
-int ct_raw_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b) { return binary_inplace(op, a, b, ct_scalar_int(0)); }
+int ct_raw_binary_(ct_binary_op op, ct_tensor *a, ct_tensor *b)
+{
+    if ((unsigned)op >= CT_NUM_BINARY_OPS)
+        return ct_fail("binary: invalid op %d", (int)op);
+    return binary_inplace(op, a, b, ct_scalar_int(0));
+}
 
-int ct_raw_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s) { return binary_inplace(op, a, NULL, s); }
+int ct_raw_binary_scalar_(ct_binary_op op, ct_tensor *a, ct_scalar s)
+{
+    if ((unsigned)op >= CT_NUM_BINARY_OPS)
+        return ct_fail("binary: invalid op %d", (int)op);
+    return binary_inplace(op, a, NULL, s);
+}
 
 /* PyTorch: a fractional alpha would silently truncate for integer tensors. */
 static int check_alpha(ct_tensor *a, ct_tensor *b, ct_scalar alpha)

@@ -118,6 +118,10 @@ ct_tensor *ct_raw_reduce(ct_reduce_op op, ct_tensor *t, int ndims, const int *di
         ct_fail("reduce: invalid op %d", (int)op);
         return NULL;
     }
+    if ((unsigned)op >= CT_NUM_REDUCE_OPS) {
+        ct_fail("reduce: invalid op %d", (int)op);
+        return NULL;
+    }
     const char *name = reduce_names[op];
     bool mask[CT_MAX_DIMS];
     if (ct_reduce_mask(name, t, ndims, dims, mask) < 0)

@@ -59,6 +59,10 @@ static int result_dtype(const char *name, ct_unary_op op, ct_dtype in, ct_dtype 
 
 ct_tensor *ct_raw_unary(ct_unary_op op, ct_tensor *t)
 {
+    if ((unsigned)op >= CT_NUM_UNARY_OPS) {
+        ct_fail("unary: invalid op %d", (int)op);
+        return NULL;
+    }
     ct_dtype out_dtype = CT_FLOAT32;
     if (result_dtype(ct_unary_name(op), op, t->dtype, &out_dtype) < 0)
         return NULL;
@@ -73,6 +77,8 @@ ct_tensor *ct_raw_unary(ct_unary_op op, ct_tensor *t)
 
 int ct_raw_unary_(ct_unary_op op, ct_tensor *t)
 {
+    if ((unsigned)op >= CT_NUM_UNARY_OPS)
+        return ct_fail("unary: invalid op %d", (int)op);
     char name[32];
     snprintf(name, sizeof name, "%s_", ct_unary_name(op));
     ct_dtype out_dtype = CT_FLOAT32;
