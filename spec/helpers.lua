@@ -64,4 +64,19 @@ function helpers.assert_shape(t, shape)
   end
 end
 
+-- The error message of fn, which must fail.
+function helpers.error_of(fn)
+  local ok, err = pcall(fn)
+  assert(not ok, 'expected an error')
+  return tostring(err)
+end
+
+-- Asserts fn fails with a message containing every given string.
+function helpers.assert_error_has(fn, ...)
+  local msg = helpers.error_of(fn)
+  for _, needle in ipairs({ ... }) do
+    assert(msg:find(needle, 1, true), string.format('%q not in: %s', needle, msg))
+  end
+end
+
 return helpers

@@ -8,19 +8,7 @@ local function grid()
   return torch.tensor({{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}}, {dtype = torch.float32})
 end
 
--- the error message of fn, which must fail
-local function error_of(fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok, 'expected an error')
-  return tostring(err)
-end
-
-local function assert_error_has(fn, ...)
-  local msg = error_of(fn)
-  for _, needle in ipairs({...}) do
-    assert.is_truthy(msg:find(needle, 1, true), string.format('%q not in: %s', needle, msg))
-  end
-end
+local error_of, assert_error_has = H.error_of, H.assert_error_has
 
 describe('x[i] with a number', function()
   it('gives a Lua number for a 1-D tensor', function()

@@ -2,18 +2,7 @@
 local torch = require 'torch'
 local H = require 'spec.helpers'
 
-local function error_of(fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok, 'expected an error')
-  return tostring(err)
-end
-
-local function assert_error_has(fn, ...)
-  local msg = error_of(fn)
-  for _, needle in ipairs({...}) do
-    assert.is_truthy(msg:find(needle, 1, true), string.format('%q not in: %s', needle, msg))
-  end
-end
+local error_of, assert_error_has = H.error_of, H.assert_error_has
 
 local function shapes(list)
   local out = {}
