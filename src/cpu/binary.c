@@ -223,6 +223,23 @@ static void find_bad_operand(void *arg, char **d, const int64_t *s, int64_t n)
     }
 }
 
+/* int64 has its own loops: index arithmetic (1-based <-> 0-based) runs on it. */
+static void loop_i64(void *arg, char **d, const int64_t *s, int64_t n)
+{
+    ct_binary_op op = ((const binary_ctx *)arg)->op;
+    for (int64_t i = 0; i < n; i++)
+        *(int64_t *)(d[0] + i * s[0]) =
+            apply_i64(op, *(const int64_t *)(d[1] + i * s[1]), *(const int64_t *)(d[2] + i * s[2]));
+}
+
+static void loop_predicate_i64(void *arg, char **d, const int64_t *s, int64_t n)
+{
+    ct_binary_op op = ((const binary_ctx *)arg)->op;
+    for (int64_t i = 0; i < n; i++)
+        *(uint8_t *)(d[0] + i * s[0]) =
+            predicate_i64(op, *(const int64_t *)(d[1] + i * s[1]), *(const int64_t *)(d[2] + i * s[2]));
+}
+
 int ct_cpu_binary(ct_binary_op op, ct_dtype dtype, const ct_loop *loop)
 {
     binary_ctx c = {op, dtype};
@@ -241,9 +258,15 @@ int ct_cpu_binary(ct_binary_op op, ct_dtype dtype, const ct_loop *loop)
     }
     ct_loop_fn fn;
     if (is_predicate(op))
-        fn = dtype == CT_FLOAT32 ? loop_predicate_f32 : dtype == CT_FLOAT64 ? loop_predicate_f64 : loop_generic;
+        fn = dtype == CT_FLOAT32 ? loop_predicate_f32
+             : dtype == CT_FLOAT64 ? loop_predicate_f64
+             : dtype == CT_INT64   ? loop_predicate_i64
+                                   : loop_generic;
     else
-        fn = dtype == CT_FLOAT32 ? loop_f32 : dtype == CT_FLOAT64 ? loop_f64 : loop_generic;
+        fn = dtype == CT_FLOAT32 ? loop_f32
+             : dtype == CT_FLOAT64 ? loop_f64
+             : dtype == CT_INT64   ? loop_i64
+                                   : loop_generic;
     ct_loop_run(loop, fn, &c);
     return 0;
 }
