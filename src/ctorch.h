@@ -311,6 +311,95 @@ int ct_custom_function_record(const char *name, int num_inputs, ct_tensor *const
                               int num_outputs, ct_tensor *const *outputs,
                               ct_custom_backward_fn backward, void *ctx, void (*free_ctx)(void *ctx));
 
+/* ================================================================ neural-network ops
+ * The compute behind torch.nn: each is one C kernel with a C backward.
+ * Images are NCHW; float32 and float64 (other dtypes are an error naming the op).
+ * Pairs such as stride[2] are (height, width). */
+
+/* x @ weight^T + bias for x [..., in], weight [out, in], bias [out] or NULL. */
+ct_tensor *ct_linear(ct_tensor *input, ct_tensor *weight, ct_tensor *bias);
+/* input [N, C_in, H, W], weight [C_out, C_in/groups, kH, kW], bias [C_out] or NULL. */
+ct_tensor *ct_conv2d(ct_tensor *input, ct_tensor *weight, ct_tensor *bias, const int64_t stride[2],
+                     const int64_t padding[2], const int64_t dilation[2], int64_t groups);
+
+/* Pooling over the last two dims of a [C, H, W] or [N, C, H, W] input.
+ * max_pool2d stores in *indices (when not NULL) the 0-based position of each
+ * maximum within its H*W plane, as int64. */
+ct_tensor *ct_max_pool2d(ct_tensor *input, const int64_t kernel[2], const int64_t stride[2],
+                         const int64_t padding[2], const int64_t dilation[2], int ceil_mode,
+                         ct_tensor **indices);
+ct_tensor *ct_avg_pool2d(ct_tensor *input, const int64_t kernel[2], const int64_t stride[2],
+                         const int64_t padding[2], int ceil_mode, int count_include_pad);
+ct_tensor *ct_adaptive_avg_pool2d(ct_tensor *input, const int64_t output_size[2]);
+
+/* Batch normalisation over dim 1 of [N, C], [N, C, L] or [N, C, H, W].
+ * running_mean/running_var (may be NULL) are updated in place when training
+ * (running = (1 - momentum) * running + momentum * batch stat, unbiased
+ * variance) and used instead of the batch statistics when not training.
+ * weight/bias (affine) may be NULL. */
+ct_tensor *ct_batch_norm(ct_tensor *input, ct_tensor *running_mean, ct_tensor *running_var,
+                         ct_tensor *weight, ct_tensor *bias, int training, double momentum,
+                         double eps);
+/* Zeroes each element with probability p and scales the rest by 1/(1-p), when training. */
+ct_tensor *ct_dropout(ct_tensor *input, double p, int training);
+
+ct_tensor *ct_softmax(ct_tensor *t, int dim);
+ct_tensor *ct_log_softmax(ct_tensor *t, int dim);
+
+/* Rows of weight [num, dim] picked by indices (int64, 0-based, any shape):
+ * the result is indices.shape + [dim].  Rows equal to padding_idx (-1: none)
+ * get no gradient. */
+ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_idx);
+/* Pads the last n_pairs dims: pads = {last_before, last_after, prev_before, ...}
+ * as in PyTorch; negative pads crop. */
+ct_tensor *ct_pad_constant(ct_tensor *t, int n_pairs, const int64_t *pads, double value);
+/* int64 [..., num_classes] with a 1 at each 0-based class of indices;
+ * num_classes < 0: max + 1. */
+ct_tensor *ct_one_hot(ct_tensor *indices, int64_t num_classes);
+
+/* ---------------------------------------------------------------- losses */
+typedef enum ct_reduction { CT_REDUCTION_NONE = 0, CT_REDUCTION_MEAN, CT_REDUCTION_SUM } ct_reduction;
+/* Classification losses: input [N, C] (or [C], or [N, C, d1, ...]), target
+ * int64 class indices, 0-based, of shape [N] ([], [N, d1, ...]); weight [C]
+ * or NULL; targets equal to ignore_index are skipped.  'mean' divides by the
+ * sum of the weights of the counted targets, as PyTorch does.  cross_entropy
+ * is log_softmax + nll_loss fused; label_smoothing in [0, 1]. */
+ct_tensor *ct_nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight,
+                       ct_reduction reduction, int64_t ignore_index);
+ct_tensor *ct_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tensor *weight,
+                            ct_reduction reduction, int64_t ignore_index, double label_smoothing);
+/* Elementwise losses; input and target broadcast. */
+ct_tensor *ct_mse_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction);
+ct_tensor *ct_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction);
+ct_tensor *ct_smooth_l1_loss(ct_tensor *input, ct_tensor *target, ct_reduction reduction, double beta);
+/* input holds probabilities in [0, 1]; log is clamped at -100 as in PyTorch. weight may be NULL. */
+ct_tensor *ct_binary_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tensor *weight,
+                                   ct_reduction reduction);
+/* Numerically stable sigmoid + BCE; pos_weight [C] (broadcast over the last dim) may be NULL. */
+ct_tensor *ct_binary_cross_entropy_with_logits(ct_tensor *input, ct_tensor *target, ct_tensor *weight,
+                                               ct_tensor *pos_weight, ct_reduction reduction);
+
+/* ---------------------------------------------------------------- optimizer steps
+ * One fused pass over a parameter and its state tensors (same shape, dtype and
+ * device as param; contiguous or not).  They never record for autograd and
+ * bump param's version.  Formulas are PyTorch's (torch.optim, foreach=False). */
+/* momentum_buf may be NULL when momentum == 0; first_step: the buffer is
+ * initialised to the gradient instead of being decayed. */
+int ct_sgd_step_(ct_tensor *param, ct_tensor *grad, ct_tensor *momentum_buf, double lr,
+                 double momentum, double dampening, double weight_decay, int nesterov,
+                 int maximize, int first_step);
+/* step counts from 1.  decoupled_weight_decay: AdamW.  max_exp_avg_sq only with amsgrad. */
+int ct_adam_step_(ct_tensor *param, ct_tensor *grad, ct_tensor *exp_avg, ct_tensor *exp_avg_sq,
+                  ct_tensor *max_exp_avg_sq, int64_t step, double lr, double beta1, double beta2,
+                  double eps, double weight_decay, int decoupled_weight_decay, int amsgrad,
+                  int maximize);
+/* momentum_buf used when momentum > 0, grad_avg when centered (else NULL). */
+int ct_rmsprop_step_(ct_tensor *param, ct_tensor *grad, ct_tensor *square_avg,
+                     ct_tensor *momentum_buf, ct_tensor *grad_avg, double lr, double alpha,
+                     double eps, double weight_decay, double momentum, int centered, int maximize);
+int ct_adagrad_step_(ct_tensor *param, ct_tensor *grad, ct_tensor *state_sum, int64_t step,
+                     double lr, double lr_decay, double weight_decay, double eps, int maximize);
+
 /* ================================================================ embedding in a Lua host
  * For C programs that run Lua code in a lua_State of their own (see
  * docs/embedding.md; <ctorch_lua.h> includes this header and Lua's).  These

@@ -81,6 +81,10 @@ void lt_open_indexing(lua_State *L, const lt_tables *t);
 void lt_open_random(lua_State *L, const lt_tables *t);
 void lt_open_print(lua_State *L, const lt_tables *t);
 void lt_open_autograd(lua_State *L, const lt_tables *t);
+void lt_open_nn_conv(lua_State *L, const lt_tables *t);
+void lt_open_nn_pool(lua_State *L, const lt_tables *t);
+void lt_open_nn_loss(lua_State *L, const lt_tables *t);
+void lt_open_optim(lua_State *L, const lt_tables *t);
 
 /* ---- indexing with x[k] and x[k] = v (lt_indexing.c); key at 2, value at 3 */
 int lt_index_get(lua_State *L);

@@ -52,6 +52,10 @@ int luaopen_torch(lua_State *L)
     lt_open_random(L, &tables);
     lt_open_print(L, &tables);
     lt_open_autograd(L, &tables);
+    lt_open_nn_conv(L, &tables);
+    lt_open_nn_pool(L, &tables);
+    lt_open_nn_loss(L, &tables);
+    lt_open_optim(L, &tables);
 
     /* torch.Tensor holds the methods, so Lua code can add its own */
     lua_pushvalue(L, methods);

@@ -83,4 +83,10 @@ int ct_raw_normal_(ct_tensor *t, double mean, double std);
 int ct_raw_bernoulli_(ct_tensor *t, double p);
 int ct_raw_random_int_(ct_tensor *t, int64_t low, int64_t high);
 
+/* nn: linear and convolution (src/ops/conv.c) */
+
+/* nn: pooling, batch norm, dropout (src/ops/pool.c, src/ops/norm.c) */
+
+/* nn: softmax, losses, embedding, pad, one_hot (src/ops/softmax.c, src/ops/loss.c, src/ops/nn_misc.c) */
+
 #endif
