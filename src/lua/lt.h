@@ -66,6 +66,13 @@ int lt_options_index(lua_State *L, int idx);
 int lt_opt_bool_field(lua_State *L, int opts, const char *name, int def);
 double lt_opt_number_field(lua_State *L, int opts, const char *name, double def);
 ct_dtype lt_opt_dtype_field(lua_State *L, int opts, const char *name, ct_dtype def);
+/* A pair such as kernel_size or stride: an integer n ({n, n}) or a table {h, w};
+ * raises "<op>: <name> must be ..." otherwise. */
+void lt_check_pair(lua_State *L, int idx, const char *op, const char *name, int64_t out[2]);
+void lt_opt_pair_field(lua_State *L, int opts, const char *op, const char *name, const int64_t def[2],
+                       int64_t out[2]);
+/* Option reduction = 'mean' (default) | 'sum' | 'none'. */
+ct_reduction lt_opt_reduction_field(lua_State *L, int opts, const char *op);
 /* Pushes a table {n1, n2, ...} of sizes. */
 void lt_push_sizes(lua_State *L, int ndim, const int64_t *sizes);
 void lt_push_scalar(lua_State *L, ct_scalar s);

@@ -189,3 +189,67 @@ void lt_register(lua_State *L, const lt_tables *tables, const lt_reg *regs)
         }
     }
 }
+
+/* A value that is one integer n (meaning {n, n}) or a table {h, w}. */
+static void check_pair(lua_State *L, int idx, const char *op, const char *name, int64_t out[2])
+{
+    int isnum;
+    lua_Integer v = lua_tointegerx(L, idx, &isnum);
+    if (isnum) {
+        out[0] = out[1] = (int64_t)v;
+        return;
+    }
+    if (lua_type(L, idx) == LUA_TTABLE && lua_rawlen(L, idx) == 2) {
+        for (int k = 0; k < 2; k++) {
+            lua_rawgeti(L, idx, k + 1);
+            out[k] = (int64_t)lua_tointegerx(L, -1, &isnum);
+            lua_pop(L, 1);
+            if (!isnum)
+                break;
+        }
+        if (isnum)
+            return;
+    }
+    luaL_error(L, "%s: %s must be an integer or a table of two integers {h, w}, got %s", op, name,
+               luaL_typename(L, idx));
+}
+
+void lt_check_pair(lua_State *L, int idx, const char *op, const char *name, int64_t out[2])
+{
+    check_pair(L, lua_absindex(L, idx), op, name, out);
+}
+
+void lt_opt_pair_field(lua_State *L, int opts, const char *op, const char *name, const int64_t def[2],
+                       int64_t out[2])
+{
+    out[0] = def[0];
+    out[1] = def[1];
+    if (!opts)
+        return;
+    lua_getfield(L, opts, name);
+    if (!lua_isnil(L, -1))
+        check_pair(L, lua_gettop(L), op, name, out);
+    lua_pop(L, 1);
+}
+
+ct_reduction lt_opt_reduction_field(lua_State *L, int opts, const char *op)
+{
+    if (!opts)
+        return CT_REDUCTION_MEAN;
+    lua_getfield(L, opts, "reduction");
+    ct_reduction r = CT_REDUCTION_MEAN;
+    if (!lua_isnil(L, -1)) {
+        const char *s = lua_tostring(L, -1);
+        if (s && strcmp(s, "mean") == 0)
+            r = CT_REDUCTION_MEAN;
+        else if (s && strcmp(s, "sum") == 0)
+            r = CT_REDUCTION_SUM;
+        else if (s && strcmp(s, "none") == 0)
+            r = CT_REDUCTION_NONE;
+        else
+            luaL_error(L, "%s: reduction must be 'mean', 'sum' or 'none', got %s", op,
+                       s ? s : luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+    return r;
+}
