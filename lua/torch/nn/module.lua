@@ -56,11 +56,12 @@ local function registry_set(reg, name, value)
   map[name] = value
 end
 
--- Drops name from every registry (a field changes kind).
-local function unregister(self, name)
-  registry_set(rawget(self, '_parameters'), name, nil)
-  registry_set(rawget(self, '_buffers'), name, nil)
-  registry_set(rawget(self, '_modules'), name, nil)
+-- Drops name from every registry but `keep` (a field changes kind; one that
+-- keeps its kind keeps its place, as in PyTorch).
+local function unregister(self, name, keep)
+  for _, reg in ipairs({ '_parameters', '_buffers', '_modules' }) do
+    if reg ~= keep then registry_set(rawget(self, reg), name, nil) end
+  end
 end
 
 -------------------------------------------------------------------------------
@@ -70,11 +71,11 @@ local function instance_newindex(self, key, value)
   local params, buffers, modules = rawget(self, '_parameters'), rawget(self, '_buffers'),
       rawget(self, '_modules')
   if is_module(value) then
-    unregister(self, key)
+    unregister(self, key, '_modules')
     rawset(self, key, nil)
     registry_set(modules, key, value)
   elseif is_parameter(value) then
-    unregister(self, key)
+    unregister(self, key, '_parameters')
     rawset(self, key, nil)
     registry_set(params, key, value)
   elseif params.map[key] ~= nil then
@@ -173,7 +174,7 @@ function Module:register_buffer(name, tensor, persistent)
   if tensor ~= nil and not torch.is_tensor(tensor) then
     error("register_buffer: buffer '" .. tostring(name) .. "' must be a tensor or nil", 2)
   end
-  unregister(self, name)
+  unregister(self, name, '_buffers')
   rawset(self, name, nil)
   registry_set(rawget(self, '_buffers'), name, tensor or false) -- false: registered, unset
   rawget(self, '_non_persistent')[name] = persistent == false or nil
@@ -183,7 +184,7 @@ function Module:register_parameter(name, param)
   if param ~= nil and not is_parameter(param) then
     error("register_parameter: '" .. tostring(name) .. "' must be an nn.Parameter or nil", 2)
   end
-  unregister(self, name)
+  unregister(self, name, '_parameters')
   rawset(self, name, nil)
   registry_set(rawget(self, '_parameters'), name, param)
 end
@@ -192,7 +193,8 @@ function Module:add_module(name, module)
   if module ~= nil and not is_module(module) then
     error("add_module: '" .. tostring(name) .. "' must be a module", 2)
   end
-  unregister(self, name)
+  unregister(self, name, '_modules')
+  rawset(self, name, nil)
   registry_set(rawget(self, '_modules'), name, module)
 end
 
