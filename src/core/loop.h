@@ -12,7 +12,7 @@
 
 #include "core/tensor.h"
 
-#define CT_LOOP_MAX_OPERANDS 4
+#define CT_LOOP_MAX_OPERANDS 6 /* the optimizer steps run 5 (param, grad, three state tensors) */
 /* Elements below which a loop stays on the calling thread. */
 #define CT_PARALLEL_GRAIN 32768
 
