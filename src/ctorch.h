@@ -330,6 +330,11 @@ ct_tensor *ct_max_pool2d(ct_tensor *input, const int64_t kernel[2], const int64_
                          ct_tensor **indices);
 ct_tensor *ct_avg_pool2d(ct_tensor *input, const int64_t kernel[2], const int64_t stride[2],
                          const int64_t padding[2], int ceil_mode, int count_include_pad);
+/* avg_pool2d dividing every window's sum by divisor_override (PyTorch's
+ * option; 0: none, as ct_avg_pool2d). */
+ct_tensor *ct_avg_pool2d_divisor(ct_tensor *input, const int64_t kernel[2], const int64_t stride[2],
+                                 const int64_t padding[2], int ceil_mode, int count_include_pad,
+                                 int64_t divisor_override);
 ct_tensor *ct_adaptive_avg_pool2d(ct_tensor *input, const int64_t output_size[2]);
 
 /* Batch normalisation over dim 1 of [N, C], [N, C, L] or [N, C, H, W].
@@ -399,6 +404,38 @@ int ct_rmsprop_step_(ct_tensor *param, ct_tensor *grad, ct_tensor *square_avg,
                      double eps, double weight_decay, double momentum, int centered, int maximize);
 int ct_adagrad_step_(ct_tensor *param, ct_tensor *grad, ct_tensor *state_sum, int64_t step,
                      double lr, double lr_decay, double weight_decay, double eps, int maximize);
+
+/* ================================================================ serialization
+ * Files of named tensors (docs/serialization.md).  ct_save_tensors and
+ * ct_load_tensors use ctorch's own format: the file torch.save(path, t) writes
+ * for an ordered table t of name -> tensor, which torch.load reads back (and
+ * ct_load_tensors reads any file holding a flat table of name -> tensor).
+ * ct_safetensors_* use the safetensors format, for exchange with PyTorch and
+ * other tools.  Saves are atomic: the bytes go to a temporary file next to
+ * path, which is renamed over path once complete.  Loads check everything
+ * they read; a damaged file is an error naming it.  Loaded tensors live on
+ * the CPU. */
+typedef struct ct_named_tensors {
+    int64_t count;
+    char **names;         /* NUL-terminated */
+    ct_tensor **tensors;  /* owned references */
+    int64_t meta_count;   /* safetensors' __metadata__ (string -> string); 0 otherwise */
+    char **meta_keys;
+    char **meta_values;
+} ct_named_tensors;
+/* Releases everything in nt and zeroes it. */
+void ct_named_tensors_free(ct_named_tensors *nt);
+int ct_save_tensors(const char *path, int64_t n, const char *const *names, ct_tensor *const *tensors);
+/* In file order; on failure *out is left empty. */
+int ct_load_tensors(const char *path, ct_named_tensors *out);
+/* Tensors of dtype float32/64, float16, bfloat16, int64, int32, uint8 or bool;
+ * names unique, non-empty, valid UTF-8; meta_keys/meta_values may be NULL when
+ * n_meta is 0.  Written in the reference implementation's order. */
+int ct_safetensors_save(const char *path, int64_t n, const char *const *names,
+                        ct_tensor *const *tensors, int64_t n_meta, const char *const *meta_keys,
+                        const char *const *meta_values);
+/* In file order (the order of the data). */
+int ct_safetensors_load(const char *path, ct_named_tensors *out);
 
 /* ================================================================ embedding in a Lua host
  * For C programs that run Lua code in a lua_State of their own (see
