@@ -152,12 +152,26 @@ describe('max_pool2d', function()
   end)
 
   it('a window lying wholly in the padding (dilation) gives -inf, index 0 and no gradient', function()
-    local x = torch.arange(4.0, f64):reshape(1, 1, 2, 2):requires_grad_()
-    local y, i = torch.max_pool2d(x, 2, 1, 1, 3, { return_indices = true })
-    H.assert_tensor(y, { { { { -math.huge } } } }, 0, { 1, 1, 1, 1 })
-    H.assert_tensor(i, { { { { 0 } } } }, 0)
-    y:sum():backward()
-    H.assert_tensor(x.grad, { 0, 0, 0, 0 }, 0)
+    for _, dt in ipairs({ torch.float32, torch.float64 }) do
+      local x = torch.arange(4.0, { dtype = dt }):reshape(1, 1, 2, 2):requires_grad_()
+      local y, i = torch.max_pool2d(x, 2, 1, 1, 3, { return_indices = true })
+      H.assert_tensor(y, { { { { -math.huge } } } }, 0, { 1, 1, 1, 1 })
+      H.assert_tensor(i, { { { { 0 } } } }, 0)
+      y:sum():backward()
+      H.assert_tensor(x.grad, { 0, 0, 0, 0 }, 0)
+    end
+  end)
+
+  it('an all -inf window names its first real position, as PyTorch does', function()
+    local want = { { 1, 1, 2, 3 }, { 1, 1, 2, 3 }, { 4, 4, 5, 6 }, { 7, 7, 8, 9 } }
+    for _, dt in ipairs({ torch.float32, torch.float64 }) do
+      local x = torch.full({ 1, 1, 3, 3 }, -math.huge, { dtype = dt }):requires_grad_()
+      local y, i = torch.max_pool2d(x, 2, 1, 1, { return_indices = true })
+      H.assert_tensor(i, { { want } }, 0, { 1, 1, 4, 4 })
+      H.assert_tensor(y, H.values(torch.full({ 16 }, -math.huge)), 0)
+      y:sum():backward()
+      H.assert_tensor(x.grad, { { { { 4, 2, 2 }, { 2, 1, 1 }, { 2, 1, 1 } } } }, 0)
+    end
   end)
 
   it('passes gradcheck in float64 for strides, paddings, dilations and ceil_mode', function()
