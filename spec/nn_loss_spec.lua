@@ -107,6 +107,12 @@ describe('cross_entropy', function()
       H.assert_tensor(xg.grad, case[2].grad, case[3])
       assert.is_true(torch.isfinite(loss):all():item())
     end
+    -- K-dim inputs take the strided path: the same values with a trailing dim of 1
+    local xk = torch.tensor(sx):view(4, 3, 1):requires_grad_()
+    local lk = torch.cross_entropy(xk, st:view(4, 1), { reduction = 'none' })
+    H.assert_tensor(lk, R.ce_stable32.loss, 1e-6, { 4, 1 })
+    lk:sum():backward()
+    H.assert_tensor(xk.grad, R.ce_stable32.grad, 1e-6)
     -- a wrong class by 2e4 costs 2e4; equal top logits cost log(2)
     H.assert_tensor(torch.cross_entropy(torch.tensor({ { 1e4, -1e4 } }), L({ 2 })), { 2e4 }, 1e-6)
     H.assert_tensor(torch.cross_entropy(torch.tensor({ { 1e4, 1e4 } }), L({ 1 })), { math.log(2) }, 1e-6)

@@ -136,12 +136,60 @@ describe('pad', function()
     check_second(function(a) return torch.pad(a, { 1, -1 }) * a:sum() end, torch.randn(2, 3, f64):requires_grad_())
   end)
 
-  it('rejects bad pads and unsupported modes with clear errors', function()
+  it('rejects bad pads and unknown modes with clear errors', function()
     H.assert_error_has(function() torch.pad(x, { 1, 2, 3 }) end, 'pad', 'even length', '3')
     H.assert_error_has(function() torch.pad(x, { 1, 1, 1, 1, 1, 1, 1, 1 }) end, 'pad', '8 pads', '3-D')
     H.assert_error_has(function() torch.pad(x, { -3, -2 }) end, 'pad', 'crop more than', '4')
     H.assert_error_has(function() torch.pad(x, { 1.5, 1 }) end, 'pad 1 must be an integer')
     H.assert_error_has(function() torch.pad(x, { 1, 1 }, 'wrap') end, "unknown mode 'wrap'")
+  end)
+end)
+
+describe('pad with reflect, replicate and circular modes', function()
+  it('match PyTorch values and gradients for 1, 2 and 3 padded dims', function()
+    local n = 0
+    for name, c in pairs(R.pad_mapped) do
+      local base = T(R.pad_x)
+      local xin = base:reshape(c.shape):clone():requires_grad_()
+      local y = torch.pad(xin, c.pads, c.mode)
+      H.assert_tensor(y, c.out, 0)
+      y:backward(T(c.g))
+      H.assert_tensor(xin.grad, c.grad, 1e-12)
+      local y2 = torch.pad(xin, c.pads, { mode = c.mode })
+      H.assert_tensor(y2, c.out, 0)
+      assert.is_truthy(y2.grad_fn:find('Pad%dDBackward'), name)
+      n = n + 1
+    end
+    assert.are.equal(6, n)
+  end)
+
+  it('work for float32, integers and strided inputs', function()
+    local i = torch.tensor({ { 1, 2, 3 } })
+    H.assert_tensor(torch.pad(i, { 2, 2 }, 'reflect'), { { 3, 2, 1, 2, 3, 2, 1 } }, 0)
+    H.assert_tensor(torch.pad(i:float(), { 1, 2 }, 'replicate'), { { 1, 1, 2, 3, 3, 3 } }, 0)
+    H.assert_tensor(torch.pad(i:t(), { 1, 1 }, 'circular'), { { 1, 1, 1 }, { 2, 2, 2 }, { 3, 3, 3 } }, 0)
+    H.assert_tensor(torch.pad(i, { 0, 0 }, 'reflect'), { { 1, 2, 3 } }, 0)
+  end)
+
+  it('pass gradcheck and have second derivatives', function()
+    local xg = torch.randn(2, 3, 4, f64):requires_grad_()
+    for _, mode in ipairs({ 'reflect', 'replicate', 'circular' }) do
+      check(function(a) return torch.pad(a, { 2, 1 }, mode) end, { xg })
+      check(function(a) return torch.pad(a, { 1, 3, 2, 1 }, mode) end, { xg })
+      check(function(a) return torch.pad(a:transpose(2, 3), { 1, 1, 1, 2 }, mode) end, { xg })
+      check_second(function(a) return torch.pad(a, { 1, 2 }, mode) * a:sum() end, torch.randn(2, 3, f64):requires_grad_())
+    end
+  end)
+
+  it('reject pads too large, negative pads, a value, and too many dims', function()
+    local x = torch.randn(1, 2, 3)
+    H.assert_error_has(function() torch.pad(x, { 3, 0 }, 'reflect') end, 'reflect pads', 'less than the size 3')
+    H.assert_error_has(function() torch.pad(x, { 4, 0 }, 'circular') end, 'circular pads', 'at most the size 3')
+    H.assert_error_has(function() torch.pad(x, { -1, 0 }, 'replicate') end, "mode 'replicate'", 'negative')
+    H.assert_error_has(function() torch.pad(x, { 1, 1 }, 'reflect', 0) end, "mode 'reflect' takes no value")
+    H.assert_error_has(function() torch.pad(torch.randn(1, 1, 1, 2, 2), { 1, 1, 1, 1, 1, 1, 1, 1 }, 'replicate') end,
+      'last 1, 2 or 3 dims')
+    H.assert_error_has(function() torch.pad(torch.zeros(2, 0), { 1, 0 }, 'replicate') end, 'size 0')
   end)
 end)
 
