@@ -249,6 +249,10 @@ ct_tensor *ct_nonzero(ct_tensor *t); /* [n, ndim] int64, 0-based */
 /* ---------------------------------------------------------------- random */
 void ct_manual_seed(uint64_t seed);
 uint64_t ct_initial_seed(void);
+/* The generator's whole state: its seed and its counter offset (for exact
+ * resumption of a run).  Both return 0; get fails only on NULL pointers. */
+int ct_get_rng_state(uint64_t *seed, uint64_t *offset);
+int ct_set_rng_state(uint64_t seed, uint64_t offset);
 int ct_uniform_(ct_tensor *t, double low, double high);
 int ct_normal_(ct_tensor *t, double mean, double std);
 int ct_bernoulli_(ct_tensor *t, double p);
