@@ -27,6 +27,27 @@ uint64_t ct_initial_seed(void)
     return s;
 }
 
+/* The whole state is (seed, offset): Philox needs nothing else. */
+int ct_get_rng_state(uint64_t *seed, uint64_t *offset)
+{
+    if (!seed || !offset)
+        return ct_fail("get_rng_state: seed and offset must not be NULL");
+    pthread_mutex_lock(&gen_lock);
+    *seed = gen_seed;
+    *offset = gen_offset;
+    pthread_mutex_unlock(&gen_lock);
+    return 0;
+}
+
+int ct_set_rng_state(uint64_t seed, uint64_t offset)
+{
+    pthread_mutex_lock(&gen_lock);
+    gen_seed = seed;
+    gen_offset = offset;
+    pthread_mutex_unlock(&gen_lock);
+    return 0;
+}
+
 void ct_generator_reserve(uint64_t n, uint64_t *seed, uint64_t *offset)
 {
     pthread_mutex_lock(&gen_lock);

@@ -93,6 +93,7 @@ void lt_open_nn_pool(lua_State *L, const lt_tables *t);
 void lt_open_nn_loss(lua_State *L, const lt_tables *t);
 void lt_open_optim(lua_State *L, const lt_tables *t);
 void lt_open_io(lua_State *L, const lt_tables *t);
+void lt_open_vision(lua_State *L, const lt_tables *t);
 
 /* ---- indexing with x[k] and x[k] = v (lt_indexing.c); key at 2, value at 3 */
 int lt_index_get(lua_State *L);

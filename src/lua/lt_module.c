@@ -57,6 +57,7 @@ int luaopen_torch(lua_State *L)
     lt_open_nn_loss(L, &tables);
     lt_open_optim(L, &tables);
     lt_open_io(L, &tables);
+    lt_open_vision(L, &tables);
 
     /* torch.Tensor holds the methods, so Lua code can add its own */
     lua_pushvalue(L, methods);

@@ -1,5 +1,5 @@
 /*
- * lt_random.c -- binding for random numbers (manual_seed rand randn randint
+ * lt_random.c -- binding for random numbers (manual_seed, get/set_rng_state, rand randn randint
  * randperm bernoulli multinomial, the in-place fills) and torch.clock.
  *
  * randint's bounds are values, passed through as they are; randperm and
@@ -22,6 +22,42 @@ static int f_initial_seed(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)ct_initial_seed());
     return 1;
+}
+
+/* torch.get_rng_state(): the generator's state as an int64 tensor {seed,
+ * offset} (a tensor, so torch.save keeps it with a checkpoint). */
+static int f_get_rng_state(lua_State *L)
+{
+    uint64_t seed, offset;
+    lt_check_rc(L, ct_get_rng_state(&seed, &offset));
+    int64_t size = 2;
+    ct_tensor *t = ct_empty(1, &size, CT_INT64);
+    if (t) {
+        int64_t *p = (int64_t *)ct_tensor_data(t);
+        p[0] = (int64_t)seed; /* the bits of a uint64, as manual_seed takes them */
+        p[1] = (int64_t)offset;
+    }
+    lt_push_tensor(L, t);
+    return 1;
+}
+
+/* torch.set_rng_state(state): restores what get_rng_state returned. */
+static int f_set_rng_state(lua_State *L)
+{
+    ct_tensor *t = lt_to_tensor(L, 1);
+    if (!t)
+        return luaL_error(L, "set_rng_state: expected the tensor returned by torch.get_rng_state(), "
+                             "got %s", luaL_typename(L, 1));
+    char shape[128];
+    if (t->dtype != CT_INT64 || t->ndim != 1 || t->sizes[0] != 2)
+        return luaL_error(L, "set_rng_state: expected an int64 tensor of shape [2] {seed, offset} "
+                             "(from torch.get_rng_state()), got a %s tensor of shape %s",
+                          ct_dtype_name(t->dtype), ct_sizes_str(t->ndim, t->sizes, shape, sizeof shape));
+    if (t->storage->device.type != CT_CPU)
+        return luaL_error(L, "set_rng_state: the state must be a CPU tensor");
+    const int64_t *p = (const int64_t *)ct_tensor_data(t);
+    lt_check_rc(L, ct_set_rng_state((uint64_t)p[0], (uint64_t)p[t->strides[0]]));
+    return 0;
 }
 
 /* torch.seed(): a fresh non-deterministic seed (63 bits, so it reads back
@@ -239,6 +275,8 @@ void lt_open_random(lua_State *L, const lt_tables *t)
         {"manual_seed", f_manual_seed, LT_FUNCTION},
         {"initial_seed", f_initial_seed, LT_FUNCTION},
         {"seed", f_seed, LT_FUNCTION},
+        {"get_rng_state", f_get_rng_state, LT_FUNCTION},
+        {"set_rng_state", f_set_rng_state, LT_FUNCTION},
         {"clock", f_clock, LT_FUNCTION},
         {"rand", f_rand, LT_FUNCTION},
         {"randn", f_randn, LT_FUNCTION},
