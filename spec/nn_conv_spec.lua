@@ -304,6 +304,7 @@ describe('conv2d', function()
     -- a bigger weight: the batched schedule (chunks of samples, one gemm per chunk)
     against_reference({ 3, 16, 12, 12 }, { 64, 16, 3, 3 }, { 1, 1 }, { 1, 1 }, { 1, 1 }, 1)
     against_reference({ 2, 20, 9, 7 }, { 120, 20, 3, 3 }, { 2, 1 }, { 1, 0 }, { 1, 2 }, 1)
+    against_reference({ 2, 16, 9, 9 }, { 240, 8, 5, 5 }, { 1, 1 }, { 2, 2 }, { 1, 1 }, 2)
     -- one sample
     against_reference({ 1, 16, 12, 12 }, { 64, 16, 3, 3 }, { 2, 1 }, { 1, 0 }, { 1, 2 }, 1)
     -- groups, stride, dilation together

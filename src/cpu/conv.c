@@ -255,6 +255,7 @@ typedef struct chunk_ctx {
     const char *bias;
     int64_t bs;
     int64_t m;
+    int trans; /* scatter: tmp holds [m * P, o] instead of [o, m * P] */
 } chunk_ctx;
 
 static void im2col_chunk_range(void *ctx, int64_t begin, int64_t end)
@@ -294,7 +295,18 @@ static void scatter_chunk_range(void *ctx, int64_t begin, int64_t end)
         int64_t s = t / g->o, oc = t % g->o;
         const char *src = k->tmp + (size_t)(oc * ld + s * P) * es;
         char *d = k->dst + (size_t)((s * g->o + oc) * P) * es;
-        if (!k->bias) {
+        if (k->trans) { /* tmp is [m * P, o] */
+            const char *ts = k->tmp + (size_t)(s * P * g->o + oc) * es;
+            if (k->dt == CT_FLOAT32) {
+                float b = k->bias ? ((const float *)k->bias)[oc * k->bs] : 0.0f;
+                for (int64_t p = 0; p < P; p++)
+                    ((float *)d)[p] = ((const float *)ts)[p * g->o] + b;
+            } else {
+                double b = k->bias ? ((const double *)k->bias)[oc * k->bs] : 0.0;
+                for (int64_t p = 0; p < P; p++)
+                    ((double *)d)[p] = ((const double *)ts)[p * g->o] + b;
+            }
+        } else if (!k->bias) {
             memcpy(d, src, (size_t)P * es);
         } else if (k->dt == CT_FLOAT32) {
             float b = ((const float *)k->bias)[oc * k->bs];
@@ -365,11 +377,12 @@ static int forward_batched(const ct_conv_geom *g, ct_dtype dt, const char *x, co
     for (int64_t s0 = 0; s0 < g->n; s0 += mc) {
         int64_t m = g->n - s0 < mc ? g->n - s0 : mc;
         chunk_ctx k = {g, dt, x + (size_t)(s0 * xs[0]) * es, xs, col, tmp, out + (size_t)(s0 * g->o * P) * es,
-                       bias, bs, m};
+                       bias, bs, m, 1};
         ct_parallel_for(m * g->c, grain_for(g->kh * g->kw * P), im2col_chunk_range, &k);
+        /* tmp [m * P, o] = col^T @ w^T: a little faster in OpenBLAS than [o, m * P] */
         for (int64_t gi = 0; gi < g->groups; gi++)
-            ct_conv_gemm(dt, 0, 0, og, m * P, kg, w + (size_t)(gi * og * kg) * es, kg,
-                         col + (size_t)(gi * kg * m * P) * es, m * P, 0, tmp + (size_t)(gi * og * m * P) * es, m * P);
+            ct_conv_gemm(dt, 1, 1, m * P, og, kg, col + (size_t)(gi * kg * m * P) * es, m * P,
+                         w + (size_t)(gi * og * kg) * es, kg, 0, tmp + (size_t)(gi * og) * es, g->o);
         ct_parallel_for(m * g->o, grain_for(P), scatter_chunk_range, &k);
     }
     ct_free(col, col_bytes);
@@ -406,10 +419,10 @@ static int backward_batched(const ct_conv_geom *g, ct_dtype dt, const char *gy, 
     }
     for (int64_t s0 = 0; s0 < g->n; s0 += mc) {
         int64_t m = g->n - s0 < mc ? g->n - s0 : mc, ld = m * P;
-        chunk_ctx gk = {g, dt, gy + (size_t)(s0 * gs[0]) * es, gs, col, tmp, NULL, NULL, 0, m};
+        chunk_ctx gk = {g, dt, gy + (size_t)(s0 * gs[0]) * es, gs, col, tmp, NULL, NULL, 0, m, 0};
         ct_parallel_for(m, grain_for(g->o * P), gather_chunk_range, &gk);
         if (gw) {
-            chunk_ctx k = {g, dt, x + (size_t)(s0 * xs[0]) * es, xs, col, tmp, NULL, NULL, 0, m};
+            chunk_ctx k = {g, dt, x + (size_t)(s0 * xs[0]) * es, xs, col, tmp, NULL, NULL, 0, m, 0};
             ct_parallel_for(m * g->c, grain_for(g->kh * g->kw * P), im2col_chunk_range, &k);
             for (int64_t gi = 0; gi < g->groups; gi++)
                 ct_conv_gemm(dt, 0, 1, og, kg, ld, tmp + (size_t)(gi * og * ld) * es, ld,
@@ -420,7 +433,8 @@ static int backward_batched(const ct_conv_geom *g, ct_dtype dt, const char *gy, 
             for (int64_t gi = 0; gi < g->groups; gi++)
                 ct_conv_gemm(dt, 1, 0, kg, ld, og, w + (size_t)(gi * og * kg) * es, kg,
                              tmp + (size_t)(gi * og * ld) * es, ld, 0, col + (size_t)(gi * kg * ld) * es, ld);
-            chunk_ctx k = {g, dt, NULL, NULL, col, tmp, gx + (size_t)(s0 * g->c * g->h * g->w) * es, NULL, 0, m};
+            chunk_ctx k = {g, dt, NULL, NULL, col, tmp, gx + (size_t)(s0 * g->c * g->h * g->w) * es, NULL, 0, m,
+                           0};
             ct_parallel_for(m * g->c, grain_for(g->kh * g->kw * P), col2im_chunk_range, &k);
         }
     }
