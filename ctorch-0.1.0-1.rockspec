@@ -7,7 +7,7 @@
 -- not mistake them for Lua modules.
 --
 -- Needs a C compiler, CMake >= 3.18, pkg-config, and the development files
--- of Lua 5.4, OpenBLAS, readline and zlib (Debian: scripts/deps.sh).
+-- of Lua 5.4, OpenBLAS, readline, zlib, libpng and libjpeg (Debian: scripts/deps.sh).
 rockspec_format = "3.0"
 package = "ctorch"
 version = "0.1.0-1"
@@ -36,6 +36,8 @@ external_dependencies = {
    OPENBLAS = { library = "openblas" },
    READLINE = { header = "readline/readline.h" },
    ZLIB = { header = "zlib.h" },
+   PNG = { header = "png.h" },
+   JPEG = { header = "jpeglib.h" },
 }
 
 build = {

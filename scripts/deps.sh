@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [extra packages...]
 set -eu
 pkgs="build-essential cmake pkg-config liblua5.4-dev lua5.4 libopenblas-dev zlib1g-dev
-      libreadline-dev lua-busted $*"
+      libreadline-dev lua-busted libpng-dev libjpeg-dev dataset-fashion-mnist $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -441,6 +441,117 @@ int ct_safetensors_save(const char *path, int64_t n, const char *const *names,
 /* In file order (the order of the data). */
 int ct_safetensors_load(const char *path, ct_named_tensors *out);
 
+/* ================================================================ images and data loading
+ * What torch.vision and torch.utils.data run in C (docs/data.md).
+ *
+ * An image is a uint8 tensor [H, W, C] (C = 1, 3 or 4) or [H, W], as decoded
+ * (PIL/numpy layout); a tensor image is a floating tensor [..., C, H, W]
+ * (torchvision's tensor layout).  Transforms accept both, told apart by dtype:
+ * uint8 is an image, float32/float64 a tensor image. */
+
+/* PNG or JPEG (told by content) -> uint8 [H, W, C].  channels: 0 keeps the
+ * file's (1 gray, 3 RGB, 4 RGBA; gray+alpha becomes RGBA), 1 converts to gray,
+ * 3 to RGB (alpha dropped), 4 to RGBA.  Errors name the path. */
+ct_tensor *ct_image_read(const char *path, int channels);
+/* The same from bytes in memory; name is used in error messages. */
+ct_tensor *ct_image_decode(const void *bytes, size_t nbytes, const char *name, int channels);
+/* Writes a uint8 image [H, W], [H, W, 1|3|4] as an 8-bit PNG (atomically:
+ * temporary file, then rename). */
+int ct_image_write_png(const char *path, ct_tensor *image);
+
+/* CIFAR-10 binary batch (data_batch_1.bin ... test_batch.bin: records of one
+ * label byte and 3072 bytes R, G, B planes of 32x32): images uint8
+ * [N, 32, 32, 3] and labels int64 [N] (0-based).  A length that is not a
+ * whole number of records, or a label above 9, is an error naming the path. */
+int ct_cifar10_load(const char *path, ct_tensor **images, ct_tensor **labels);
+
+/* Per-sample random numbers of the data pipeline: a stream fixed by a 64-bit
+ * seed, so a batch comes out the same whichever thread prepares it. */
+typedef struct ct_sample_rng {
+    uint64_t state;
+} ct_sample_rng;
+void ct_sample_rng_seed(ct_sample_rng *rng, uint64_t seed);
+uint64_t ct_sample_rng_next(ct_sample_rng *rng); /* 64 random bits */
+double ct_sample_rng_uniform(ct_sample_rng *rng); /* [0, 1) */
+/* A 64-bit seed drawn from the global generator (advances it). */
+uint64_t ct_random_seed64(void);
+
+typedef enum ct_transform_kind {
+    CT_TRANSFORM_TO_TENSOR = 0, /* image uint8 [H, W, C] -> float32 [C, H, W] / 255 */
+    CT_TRANSFORM_NORMALIZE,     /* tensor image: (x - mean[c]) / std[c] */
+    CT_TRANSFORM_RANDOM_CROP,
+    CT_TRANSFORM_RANDOM_HORIZONTAL_FLIP,
+    CT_TRANSFORM_RESIZE,        /* bilinear, antialiased when shrinking (PIL's filter) */
+    CT_TRANSFORM_CENTER_CROP,
+    CT_NUM_TRANSFORMS
+} ct_transform_kind;
+typedef enum ct_padding_mode {
+    CT_PADDING_CONSTANT = 0,
+    CT_PADDING_EDGE,
+    CT_PADDING_REFLECT,
+    CT_PADDING_SYMMETRIC
+} ct_padding_mode;
+#define CT_TRANSFORM_MAX_CHANNELS 16
+/* One transform; fields a kind does not use are ignored.  Sizes are (height, width). */
+typedef struct ct_transform {
+    ct_transform_kind kind;
+    int64_t size[2];      /* crops and resize; resize with size[1] < 0: the smaller
+                             edge becomes size[0], keeping the aspect ratio */
+    int64_t max_size;     /* resize by smaller edge: cap on the longer edge (0: none) */
+    int64_t padding[4];   /* random crop: left, top, right, bottom */
+    int pad_if_needed;    /* random crop: pad a too-small image up to size */
+    ct_padding_mode padding_mode;
+    double fill;          /* constant padding value (in the image's units) */
+    double p;             /* flip probability */
+    int n_channels;       /* normalize: mean/std per channel; 1 broadcasts */
+    double mean[CT_TRANSFORM_MAX_CHANNELS];
+    double std[CT_TRANSFORM_MAX_CHANNELS];
+    int antialias;        /* resize of tensor images: antialias when shrinking (images always) */
+} ct_transform;
+/* Checks the parameters (sizes > 0, std != 0, ...); "<op>: ..." on error. */
+int ct_transform_check(const ct_transform *tf, const char *op);
+/* Applies tf to x (image or tensor image): a new tensor (x itself, retained,
+ * when nothing changes).  Random transforms draw from rng (may be NULL for
+ * the others). */
+ct_tensor *ct_transform_apply(const ct_transform *tf, ct_tensor *x, ct_sample_rng *rng);
+
+/* Where a loader's items come from.  An item has n_fields tensors: field f
+ * of item i is fields[f][i] (a row: fields[f] is [N, ...]).  When paths is
+ * set, field 0 of item i is instead the image decoded from paths[i]
+ * (ct_image_read(paths[i], image_channels)), and fields[0] is unused.  The
+ * transforms run on field 0 of each item, in order.  The loader keeps its
+ * own references and copies. */
+typedef struct ct_data_source {
+    int n_fields;
+    ct_tensor *const *fields;
+    int64_t n_paths;
+    const char *const *paths;
+    int image_channels;
+    int n_transforms;
+    const ct_transform *transforms;
+} ct_data_source;
+
+/* Prepares batches (gather or decode, transform, stack) on num_workers
+ * threads of its own, in order of submission; num_workers 0 prepares each
+ * batch in ct_loader_next, on the calling thread.  All sources have the
+ * same n_fields. */
+typedef struct ct_loader ct_loader;
+ct_loader *ct_loader_new(int n_sources, const ct_data_source *sources, int num_workers);
+/* Queues one batch of n items: item k is item indices[k] (0-based) of source
+ * source_ids[k] (source_ids NULL: all of source 0).  Item k's random
+ * transforms draw from ct_sample_rng_seed(seed + k). */
+int ct_loader_submit(ct_loader *loader, int64_t n, const int *source_ids, const int64_t *indices,
+                     uint64_t seed);
+/* Batches submitted and not yet taken. */
+int64_t ct_loader_pending(const ct_loader *loader);
+/* Takes the oldest submitted batch, waiting for it: out[f] (new references)
+ * is field f stacked to [n, ...].  max_out must be >= n_fields.  An item that
+ * fails (a damaged file, shapes that do not stack) fails this call with its
+ * message; the loader stays usable.  Returns the number of fields, or -1. */
+int ct_loader_next(ct_loader *loader, ct_tensor **out, int max_out);
+/* Stops the workers (after the batch each is on) and drops what is queued. */
+void ct_loader_free(ct_loader *loader);
+
 /* ================================================================ embedding in a Lua host
  * For C programs that run Lua code in a lua_State of their own (see
  * docs/embedding.md; <ctorch_lua.h> includes this header and Lua's).  These
