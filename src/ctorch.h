@@ -473,6 +473,8 @@ typedef struct ct_sample_rng {
 void ct_sample_rng_seed(ct_sample_rng *rng, uint64_t seed);
 uint64_t ct_sample_rng_next(ct_sample_rng *rng); /* 64 random bits */
 double ct_sample_rng_uniform(ct_sample_rng *rng); /* [0, 1) */
+/* out[0..n) = a uniformly random order of 0..n-1 (Fisher-Yates). */
+void ct_sample_rng_permutation(ct_sample_rng *rng, int64_t n, int64_t *out);
 /* A 64-bit seed drawn from the global generator (advances it). */
 uint64_t ct_random_seed64(void);
 

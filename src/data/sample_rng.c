@@ -37,3 +37,23 @@ uint64_t ct_random_seed64(void)
     ct_sample_rng_seed(&r, seed ^ (offset * UINT64_C(0xD1B54A32D192ED03)));
     return ct_sample_rng_next(&r);
 }
+
+/* Uniform integer in [0, n): multiply-shift on the top 32 bits is biased by
+ * under n / 2^32, far below anything a shuffle can show; use 64 bits anyway. */
+static uint64_t below(ct_sample_rng *rng, uint64_t n)
+{
+    unsigned __int128 m = (unsigned __int128)ct_sample_rng_next(rng) * n;
+    return (uint64_t)(m >> 64);
+}
+
+void ct_sample_rng_permutation(ct_sample_rng *rng, int64_t n, int64_t *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)below(rng, (uint64_t)i + 1);
+        int64_t t = out[i];
+        out[i] = out[j];
+        out[j] = t;
+    }
+}
