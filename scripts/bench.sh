@@ -121,6 +121,10 @@ workload train_lenet_b4 images/s pytorch '>=' 2.0
 workload train_lenet_b64 images/s pytorch '>=' 1.3
 workload train_alexnet_b64 images/s pytorch '>=' 1.0
 workload conv us pytorch '<=' 1.0
+workload loader_w0 batches/s pytorch '>=' 1.0
+workload loader_w2 batches/s pytorch '>=' 1.0
+workload train_loader_w0 images/s pytorch '>=' 1.0
+workload train_loader_w2 images/s pytorch '>=' 1.0
 workload matmul GFLOP/s ref '>=' 0.95 "$root/$build/openblas_gemm" "${BENCH_N:-1024}"
 
 echo

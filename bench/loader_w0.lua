@@ -1,0 +1,2 @@
+-- batches/s of the loader alone, num_workers = 0 (bench/loader.lua)
+return dofile('bench/loader.lua')('load', 0)

@@ -1,0 +1,6 @@
+"""Batches/s of the loader alone, num_workers = 2 (bench/loader.py)."""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loader import run
+
+run("load", 2)
