@@ -1,16 +1,14 @@
 """DataLoader throughput on CIFAR-shaped data (see bench/loader.lua): the
 same 10000 random images and augmentation through torchvision's CIFAR-10
 path (uint8 HWC array -> PIL image -> transforms) and torch's DataLoader."""
-import os
-
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torchvision.transforms as T
 from PIL import Image
 
-from common import clock, result, timed
+from common import result, timed
+from train import LeNet  # the seeds' network, as bench/train.py trains it
 
 N, BATCH = 10000, 64
 
@@ -31,25 +29,6 @@ class CifarLike(torch.utils.data.Dataset):
         return self.transform(img), self.targets[i]
 
 
-class Net(nn.Module):  # the seeds' LeNet
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
-
-
 def run(mode, workers):
     transform = T.Compose([
         T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
@@ -66,7 +45,7 @@ def run(mode, workers):
         result(len(loader) / seconds)
         return
     torch.manual_seed(0)
-    model = Net()
+    model = LeNet()
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
 

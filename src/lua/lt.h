@@ -100,6 +100,7 @@ const ct_transform *lt_check_transform(lua_State *L, int idx);
 void lt_open_image(lua_State *L, const lt_tables *t);
 void lt_open_transforms(lua_State *L, const lt_tables *t);
 void lt_open_data(lua_State *L, const lt_tables *t);
+void lt_open_term(lua_State *L, const lt_tables *t);
 
 /* ---- indexing with x[k] and x[k] = v (lt_indexing.c); key at 2, value at 3 */
 int lt_index_get(lua_State *L);

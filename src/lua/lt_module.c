@@ -61,6 +61,7 @@ int luaopen_torch(lua_State *L)
     lt_open_image(L, &tables);
     lt_open_transforms(L, &tables);
     lt_open_data(L, &tables);
+    lt_open_term(L, &tables);
 
     /* torch.Tensor holds the methods, so Lua code can add its own */
     lua_pushvalue(L, methods);
