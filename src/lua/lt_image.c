@@ -11,12 +11,12 @@
 
 #include "lt.h"
 
-/* channels at idx: 0 (as stored, the default), 1, 3 or 4; checked by the core. */
+/* channels at idx: 0 (as stored, the default), 1, 3 or 4; the core checks
+ * the value (its message names the function), this only that it fits an int. */
 static int opt_channels(lua_State *L, int idx)
 {
     lua_Integer c = luaL_optinteger(L, idx, 0);
-    if (c < 0 || c > 4)
-        return luaL_error(L, "image: channels must be 0, 1, 3 or 4, got %d", (int)c);
+    luaL_argcheck(L, c >= -1000 && c <= 1000, idx, "channels must be 0, 1, 3 or 4");
     return (int)c;
 }
 
