@@ -162,4 +162,107 @@ describe('examples', function()
     assert.truthy(out:find('Fashion-MNIST is not in /nonexistent/fashion-mnist', 1, true), out)
     assert.truthy(out:find('apt-get install dataset-fashion-mnist', 1, true), out)
   end)
+  -- fashion_mnist.lua, shortened (--limit: 3 batches of 16 per split) on the
+  -- look-alike fixture; returns ok, output and the loaded state dict.
+  local function fashion_run(args)
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute('mkdir -p ' .. dir))
+    write_fashion_fixture(dir, 60, 60)
+    local save = dir .. '/model.ctorch'
+    local ok, out = run('examples/fashion_mnist.lua', '--data ' .. dir .. ' --limit 3 --batch-size 16 --save ' .. save ..
+      ' ' .. args)
+    local torch = require 'torch'
+    local loaded, sd = pcall(torch.load, save)
+    os.execute('rm -rf ' .. dir)
+    return ok, out, loaded and sd or nil
+  end
+
+  -- The lines every run prints: epochs, the final accuracy and the per-class table.
+  local function assert_fashion_report(out, model, epochs)
+    local losses = {}
+    for e = 1, epochs do
+      local loss, acc = out:match(string.format('\nepoch %d/%d: train loss ([%%d.]+), test accuracy ([%%d.]+), ' ..
+        'train [%%d.]+ s, test [%%d.]+ s\n', e, epochs))
+      assert.is_string(loss, out)
+      assert.is_true(tonumber(acc) >= 0 and tonumber(acc) <= 1, out)
+      losses[e] = tonumber(loss)
+    end
+    -- the progress bar: plain lines (not a terminal) with the running loss
+    local bar = ('\nepoch E/E: 3/3 100%% [%d:]+<00:00 [%d.]+s?/?batch/?s? loss=[%d.]+\n'):gsub('E', epochs)
+    assert.truthy(out:find(bar), out)
+    local acc, right = out:match('\ntest accuracy of the ' .. model .. ': ([%d.]+) %((%d+)/48%), after ' .. epochs ..
+      ' epochs, [%d.]+ s of training')
+    assert.is_string(acc, out)
+    assert.are.equal(string.format('%.4f', tonumber(right) / 48), acc)
+    local total = 0
+    for _, name in ipairs({ 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+      'Ankle boot' }) do
+      local c, n = out:match('\n  ' .. name:gsub('%-', '%%-') .. ' +[%d.]+ %((%d+)/(%d+)%)\n')
+      assert.is_string(c, name .. '\n' .. out)
+      total = total + tonumber(n)
+    end
+    assert.are.equal(48, total)
+    assert.truthy(out:find('saved the state dict to ', 1, true), out)
+    return losses
+  end
+
+  local function assert_state_dict(sd, shapes, out)
+    assert.is_table(sd, out)
+    local keys = 0
+    for k, v in pairs(sd) do
+      keys = keys + 1
+      assert.is_not_nil(shapes[k], 'unexpected key ' .. k)
+      assert.are.same(shapes[k], v.shape, k)
+    end
+    local want = 0
+    for _ in pairs(shapes) do want = want + 1 end
+    assert.are.equal(want, keys)
+  end
+
+  it('fashion_mnist.lua --model mlp: trains, reports per class, saves a loadable state dict', function()
+    local ok, out, sd = fashion_run('--epochs 3 --workers 0')
+    assert.is_true(ok, out)
+    assert.truthy(out:find('mlp: 242762 parameters; 48 training / 48 test images, 3 batches of 16 per epoch, 0 workers',
+      1, true), out)
+    local losses = assert_fashion_report(out, 'mlp', 3)
+    assert.is_true(losses[3] < losses[1], out)
+    assert_state_dict(sd, { ['fc1.weight'] = { 256, 784 }, ['fc1.bias'] = { 256 }, ['fc2.weight'] = { 128, 256 },
+      ['fc2.bias'] = { 128 }, ['fc3.weight'] = { 64, 128 }, ['fc3.bias'] = { 64 }, ['fc4.weight'] = { 10, 64 },
+      ['fc4.bias'] = { 10 } }, out)
+  end)
+
+  it('fashion_mnist.lua --model cnn with workers: conv + batch norm state dict', function()
+    local ok, out, sd = fashion_run('--model cnn --epochs 2 --workers 2')
+    assert.is_true(ok, out)
+    assert.truthy(out:find('augmentation: random horizontal flips', 1, true), out)
+    assert_fashion_report(out, 'cnn', 2)
+    local shapes = { ['features.0.weight'] = { 16, 1, 3, 3 }, ['features.0.bias'] = { 16 },
+      ['features.4.weight'] = { 32, 16, 3, 3 }, ['features.4.bias'] = { 32 },
+      ['classifier.1.weight'] = { 128, 1568 }, ['classifier.1.bias'] = { 128 },
+      ['classifier.4.weight'] = { 10, 128 }, ['classifier.4.bias'] = { 10 } }
+    for _, bn in ipairs({ { 'features.1.', 16 }, { 'features.5.', 32 } }) do
+      for _, name in ipairs({ 'weight', 'bias', 'running_mean', 'running_var' }) do shapes[bn[1] .. name] = { bn[2] } end
+      shapes[bn[1] .. 'num_batches_tracked'] = {}
+    end
+    assert_state_dict(sd, shapes, out)
+    assert.are.equal(6, sd['features.1.num_batches_tracked']:item()) -- 2 epochs of 3 batches
+  end)
+
+  it('fashion_mnist.lua without the data says how to get it and fails; so does --device cuda', function()
+    local ok, out = run('examples/fashion_mnist.lua', '--data /nonexistent/fashion-mnist')
+    assert.falsy(ok, out)
+    assert.truthy(out:find('fashion_mnist: Fashion-MNIST is not in /nonexistent/fashion-mnist', 1, true), out)
+    assert.truthy(out:find('apt-get install dataset-fashion-mnist', 1, true), out)
+    assert.truthy(out:find('run with --data FOLDER', 1, true), out)
+    local torch = require 'torch'
+    if not (torch.cuda and torch.cuda.is_available and torch.cuda.is_available()) then
+      local ok2, out2 = run('examples/fashion_mnist.lua', '--device cuda --data /nonexistent/fashion-mnist')
+      assert.falsy(ok2, out2)
+      assert.truthy(out2:find('fashion_mnist: --device cuda: CUDA is not available', 1, true), out2)
+    end
+    local ok3, out3 = run('examples/fashion_mnist.lua', '--model rnn')
+    assert.falsy(ok3, out3)
+    assert.truthy(out3:find("fashion_mnist: --model must be 'mlp' or 'cnn', got 'rnn'", 1, true), out3)
+  end)
 end)
