@@ -79,4 +79,28 @@ function helpers.assert_error_has(fn, ...)
   end
 end
 
+-- Files and folders for specs that write them.
+function helpers.quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- A fresh empty folder under the system's temporary directory.
+function helpers.tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute('mkdir -p ' .. helpers.quote(d)))
+  return d
+end
+
+function helpers.write_bytes(path, s)
+  local f = assert(io.open(path, 'wb'))
+  f:write(s)
+  f:close()
+end
+
+function helpers.read_bytes(path)
+  local f = assert(io.open(path, 'rb'))
+  local s = f:read('a')
+  f:close()
+  return s
+end
+
 return helpers

@@ -6,29 +6,8 @@
 -- and the _source() tables the C data loader reads.
 local torch = require 'torch'
 local H = require 'spec.helpers'
+local quote, tmpdir, write_bytes, read_bytes = H.quote, H.tmpdir, H.write_bytes, H.read_bytes
 local datasets = torch.vision.datasets
-
-local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute('mkdir -p ' .. quote(d)))
-  return d
-end
-
-local function write_bytes(p, s)
-  local f = assert(io.open(p, 'wb'))
-  f:write(s)
-  f:close()
-end
-
-local function read_bytes(p)
-  local f = assert(io.open(p, 'rb'))
-  local s = f:read('a')
-  f:close()
-  return s
-end
 
 local function exists(p)
   local f = io.open(p, 'rb')

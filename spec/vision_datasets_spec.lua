@@ -4,30 +4,9 @@
 -- when it is installed.
 local torch = require 'torch'
 local H = require 'spec.helpers'
+local quote, tmpdir, write_bytes, read_bytes = H.quote, H.tmpdir, H.write_bytes, H.read_bytes
 local datasets = torch.vision.datasets
 local read_idx = datasets.read_idx
-
-local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute('mkdir -p ' .. quote(d)))
-  return d
-end
-
-local function write_bytes(p, s)
-  local f = assert(io.open(p, 'wb'))
-  f:write(s)
-  f:close()
-end
-
-local function read_bytes(p)
-  local f = assert(io.open(p, 'rb'))
-  local s = f:read('a')
-  f:close()
-  return s
-end
 
 local FORMATS = { [0x08] = '>B', [0x09] = '>b', [0x0B] = '>i2', [0x0C] = '>i4', [0x0D] = '>f', [0x0E] = '>d' }
 

@@ -6,31 +6,10 @@
 -- torchvision 0.14.
 local torch = require 'torch'
 local H = require 'spec.helpers'
+local quote, tmpdir, write_bytes, read_bytes = H.quote, H.tmpdir, H.write_bytes, H.read_bytes
 local utils = torch.vision.utils
 local R = dofile('spec/fixtures/images_ref.lua')
 local DIR = 'spec/fixtures/images/'
-
-local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute('mkdir -p ' .. quote(d)))
-  return d
-end
-
-local function read_bytes(p)
-  local f = assert(io.open(p, 'rb'))
-  local s = f:read('a')
-  f:close()
-  return s
-end
-
-local function write_bytes(p, s)
-  local f = assert(io.open(p, 'wb'))
-  f:write(s)
-  f:close()
-end
 
 local function from_hex(hex, shape)
   local bytes = {}

@@ -34,17 +34,8 @@ local function check_integer(name, what, v, min)
 end
 
 local function check_options(name, opts, known)
-  if opts == nil then return {} end
-  if type(opts) ~= 'table' then error(name .. ': expected a table of options, got ' .. type(opts), 3) end
-  for k in pairs(opts) do
-    if not known[k] then
-      local names = {}
-      for n in pairs(known) do names[#names + 1] = n end
-      table.sort(names)
-      error(string.format("%s: unknown option '%s' (known: %s)", name, tostring(k), table.concat(names, ', ')), 3)
-    end
-  end
-  return opts
+  local checked = require('torch.options').check(name, opts, known, 4) -- level 4: our caller's caller
+  return checked
 end
 
 -- Index i (1-based, negative from the end) checked against a length.

@@ -53,16 +53,7 @@ local function dtype_name(t) return (tostring(t.dtype):gsub('^torch%.', '')) end
 
 -- Checks opts against known (a set) and the transforms; returns opts.
 local function check_options(name, opts, known)
-  opts = opts or {}
-  if type(opts) ~= 'table' then error(name .. ': expected a table of options, got ' .. type(opts), 3) end
-  for k in pairs(opts) do
-    if not known[k] then
-      local names = {}
-      for n in pairs(known) do names[#names + 1] = n end
-      table.sort(names)
-      error(string.format("%s: unknown option '%s' (known: %s)", name, tostring(k), table.concat(names, ', ')), 3)
-    end
-  end
+  opts = require('torch.options').check(name, opts, known, 4)
   for _, key in ipairs({ 'transform', 'target_transform', 'loader', 'is_valid_file' }) do
     if opts[key] ~= nil and not callable(opts[key]) then
       error(string.format('%s: %s must be a function, got %s', name, key, type(opts[key])), 3)
