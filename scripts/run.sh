@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
-exec ./build/ctorch-lua examples/logistic_regression.lua "$@"
+exec ./build/ctorch-lua examples/fashion_mnist.lua "$@"
