@@ -371,6 +371,19 @@ static int m_cpu(lua_State *L)
     return 1;
 }
 
+/* x:cuda([index]): x:to('cuda[:index]'), index 0-based as in PyTorch. */
+static int m_cuda(lua_State *L)
+{
+    lt_check_tensor(L, 1);
+    int index = lua_isnoneornil(L, 2) ? -1 : (int)luaL_checkinteger(L, 2);
+    lua_settop(L, 1);
+    if (index < 0)
+        lua_pushliteral(L, "cuda");
+    else
+        lua_pushfstring(L, "cuda:%d", index);
+    return m_to(L);
+}
+
 static int m_contiguous(lua_State *L)
 {
     lt_push_tensor(L, ct_contiguous(lt_check_tensor(L, 1)));
@@ -642,6 +655,7 @@ void lt_open_tensor(lua_State *L, const lt_tables *t)
         {"half", m_half, LT_METHOD},
         {"bfloat16", m_bfloat16, LT_METHOD},
         {"cpu", m_cpu, LT_METHOD},
+        {"cuda", m_cuda, LT_METHOD},
         {"contiguous", m_contiguous, LT_METHOD},
         {"clone", m_clone, LT_BOTH},
         {"copy_", m_copy_, LT_METHOD},
