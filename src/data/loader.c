@@ -13,6 +13,7 @@
  * batch they are on.  No autograd: rows are wrapped with ct_from_blob, so a
  * dataset tensor that requires grad records nothing from a worker thread.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,8 @@ typedef struct loader_job {
     int64_t *indices;
     uint64_t seed;
     ct_tensor **out; /* n_fields stacked results once done */
-    char *error;     /* or the message of the item that failed */
+    int failed;
+    char *error;     /* the message of the item that failed (NULL if copying it failed) */
 } loader_job;
 
 struct ct_loader {
@@ -72,15 +74,6 @@ static void source_clear(loader_source *s)
     memset(s, 0, sizeof *s);
 }
 
-static char *copy_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
-
 /* Copies what the workers need from src; checks that every field has the
  * same number of rows. */
 static int source_copy(loader_source *dst, const ct_data_source *src, int index)
@@ -100,7 +93,7 @@ static int source_copy(loader_source *dst, const ct_data_source *src, int index)
         if (!dst->paths)
             return ct_fail("DataLoader: out of memory");
         for (int64_t i = 0; i < src->n_paths; i++)
-            if (!(dst->paths[i] = copy_string(src->paths[i])))
+            if (!(dst->paths[i] = strdup(src->paths[i])))
                 return ct_fail("DataLoader: out of memory");
         dst->image_channels = src->image_channels;
     }
@@ -212,12 +205,11 @@ static int stack_into(ct_tensor **out, int64_t n, int64_t k, int field, ct_tenso
     return 0;
 }
 
-static int copy_row(ct_tensor *out, int64_t k, ct_tensor *field, int64_t i)
+static void copy_row(ct_tensor *out, int64_t k, ct_tensor *field, int64_t i)
 {
     size_t bytes = (size_t)(ct_numel(field) / ct_size(field, 0)) * ct_dtype_size(ct_dtype_of(field));
     memcpy((char *)ct_data_ptr(out) + (size_t)k * bytes, (const char *)ct_data_ptr(field) + (size_t)i * bytes,
            bytes);
-    return 0;
 }
 
 /* Fields 1.. of the batch are rows of whole tensors: their outputs are
@@ -232,12 +224,7 @@ static int prepare_batch(struct ct_loader *l, loader_job *job)
     for (int64_t k = 0; k < job->n; k++) {
         const loader_source *s = &l->sources[job->source_ids ? job->source_ids[k] : 0];
         int64_t i = job->indices[k];
-        ct_tensor *first;
-        if (s->paths || s->n_transforms > 0) {
-            first = prepare_first_field(s, i, job->seed + (uint64_t)k);
-        } else {
-            first = field_row(s->fields[0], i);
-        }
+        ct_tensor *first = prepare_first_field(s, i, job->seed + (uint64_t)k);
         if (!first || stack_into(&out[0], job->n, k, 0, first, i) < 0) {
             ct_release(first);
             return -1;
@@ -265,9 +252,8 @@ static int prepare_batch(struct ct_loader *l, loader_job *job)
 static void run_job(struct ct_loader *l, loader_job *job)
 {
     if (prepare_batch(l, job) < 0) {
-        job->error = copy_string(ct_last_error());
-        if (!job->error)
-            job->error = copy_string("DataLoader: out of memory");
+        job->failed = 1;
+        job->error = strdup(ct_last_error());
     }
 }
 
@@ -438,8 +424,8 @@ int ct_loader_next(ct_loader *l, ct_tensor **out, int max_out)
     pthread_mutex_unlock(&l->lock);
 
     int rc = l->n_fields;
-    if (job->error) {
-        rc = ct_fail("%s", job->error);
+    if (job->failed) {
+        rc = ct_fail("%s", job->error ? job->error : "DataLoader: out of memory");
     } else {
         for (int f = 0; f < l->n_fields; f++) {
             out[f] = job->out[f];

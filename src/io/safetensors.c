@@ -9,6 +9,7 @@
  * exactly this shape, names appear once, and the tensors tile the buffer
  * exactly (no overlap, no gap, nothing after the last one).
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +36,6 @@ static int dtype_index(ct_dtype d)
         if (st_dtypes[i].dtype == d)
             return (int)i;
     return -1;
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -297,7 +289,7 @@ static int parse_metadata(ct_json *j, st_header *h, ct_buf *s)
                 return -1;
         }
         char *key = NULL, *value = NULL;
-        if (ct_json_string(j, s) < 0 || !(key = dup_str((char *)s->data)))
+        if (ct_json_string(j, s) < 0 || !(key = strdup((char *)s->data)))
             return -1;
         if (ct_json_expect(j, ':') < 0) {
             free(key);
@@ -308,7 +300,7 @@ static int parse_metadata(ct_json *j, st_header *h, ct_buf *s)
             free(key);
             return ct_json_fail(j, "metadata values must be strings");
         }
-        if (ct_json_string(j, s) < 0 || !(value = dup_str((char *)s->data))) {
+        if (ct_json_string(j, s) < 0 || !(value = strdup((char *)s->data))) {
             free(key);
             return -1;
         }
@@ -395,7 +387,7 @@ static int parse_header(ct_json *j, st_header *h)
                 goto done;
             st_entry *e = &h->entries[h->count];
             memset(e, 0, sizeof *e);
-            if (!(e->name = dup_str((const char *)s.data)))
+            if (!(e->name = strdup((const char *)s.data)))
                 goto done;
             h->count++;
             if (parse_tensor_info(j, e, &s) < 0)

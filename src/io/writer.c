@@ -123,15 +123,6 @@ int ct_buf_f64(ct_buf *b, double v)
 
 static atomic_uint tmp_counter;
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 int ct_writer_open(ct_writer *w, const char *op, const char *path)
 {
     memset(w, 0, sizeof *w);
@@ -139,7 +130,7 @@ int ct_writer_open(ct_writer *w, const char *op, const char *path)
     w->fd = -1;
     if (!path || !*path)
         return ct_fail("%s: the path is empty", op);
-    w->path = dup_str(path);
+    w->path = strdup(path);
     size_t n = strlen(path) + 64;
     w->tmp_path = malloc(n);
     w->buf = malloc(CT_WRITER_BUF);

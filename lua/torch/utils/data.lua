@@ -53,10 +53,8 @@ end
 -- The C loader's view of a dataset: a list of sources and a function from an
 -- item number to (source number, index in it), or nil when Lua must run.
 local function c_plan(ds)
-  local mt = getmetatable(ds)
-  if type(ds) ~= 'table' and type(ds) ~= 'userdata' then return nil end
-  local plan_of = (type(ds._plan) == 'function' and ds._plan) or (mt and type(mt.__index) == 'table' and mt.__index._plan)
-  if plan_of then return plan_of(ds) end
+  if type(ds) ~= 'table' then return nil end
+  if type(ds._plan) == 'function' then return ds:_plan() end -- Subset, ConcatDataset
   if type(ds._source) == 'function' then
     local src = ds:_source()
     if src then return { sources = { src }, map = function(i) return 1, i end } end
