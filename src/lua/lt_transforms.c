@@ -116,7 +116,7 @@ static int f_transform_new(lua_State *L)
     ct_transform tf;
     memset(&tf, 0, sizeof tf);
     tf.kind = (ct_transform_kind)kind;
-    int64_t v[4];
+    int64_t v[4] = {0}; /* read as size even when absent (ignored then) */
     int n = opt_integers(L, 2, op, "size", v, 2);
     if (n == 0 && (kind == CT_TRANSFORM_RANDOM_CROP || kind == CT_TRANSFORM_CENTER_CROP || kind == CT_TRANSFORM_RESIZE))
         return luaL_error(L, "%s: size is required", op);
