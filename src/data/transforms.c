@@ -39,13 +39,8 @@ int tf_kind_from_name(const char *name)
 
 const char *tf_describe(ct_tensor *x, char *buf, size_t n)
 {
-    int nd = ct_ndim(x);
-    const int64_t *sz = ct_sizes(x);
-    size_t used = (size_t)snprintf(buf, n, "%s [", ct_dtype_name(ct_dtype_of(x)));
-    for (int d = 0; d < nd && used < n; d++)
-        used += (size_t)snprintf(buf + used, n - used, d ? ", %lld" : "%lld", (long long)sz[d]);
-    if (used < n)
-        snprintf(buf + used, n - used, "]");
+    char shape[128];
+    snprintf(buf, n, "%s %s", ct_dtype_name(ct_dtype_of(x)), ct_shape_str(x, shape, sizeof shape));
     return buf;
 }
 
