@@ -61,12 +61,8 @@ local function pyrepr(v)
 end
 
 local function check_options(name, opts, known)
-  if opts == nil then return {} end
-  if type(opts) ~= 'table' then error(string.format('%s: options must be a table, got %s', name, type(opts)), 3) end
-  for k in pairs(opts) do
-    if not known[k] then error(string.format("%s: unknown option '%s'", name, tostring(k)), 3) end
-  end
-  return opts
+  local checked = require('torch.options').check(name, opts, known, 4) -- level 4: our caller's caller
+  return checked
 end
 
 -- size as an integer or {n} (n: every side, or Resize's smaller edge) or {h, w};
